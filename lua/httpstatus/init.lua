@@ -1,0 +1,348 @@
+-- require "httpstatus": the Lua API over httpstatus.core (the C engine).
+local core <const> = require "httpstatus.core"
+
+local M = {
+  describe = core.describe,
+  class = core.class,
+  codes = core.codes,
+  features = core.features,
+  rules = core.rules,
+  version = core.version,
+}
+
+-- ---- headers objects: names/values in wire order and case ---------------------------
+local Headers = {}
+Headers.__index = Headers
+Headers.__name = "httpstatus.headers"
+
+function Headers:get(name)
+  if type(name) ~= "string" then error("bad argument #1 to 'get' (string expected)", 2) end
+  local want = name:lower()
+  for i, n in ipairs(self.names) do
+    if n:lower() == want then return self.values[i] end
+  end
+  return nil
+end
+
+function Headers:get_all(name)
+  if type(name) ~= "string" then error("bad argument #1 to 'get_all' (string expected)", 2) end
+  local want, out = name:lower(), {}
+  for i, n in ipairs(self.names) do
+    if n:lower() == want then out[#out + 1] = self.values[i] end
+  end
+  return out
+end
+
+function Headers:each()
+  local i = 0
+  return function()
+    i = i + 1
+    if self.names[i] then return self.names[i], self.values[i] end
+  end
+end
+
+function Headers:__len() return #self.names end
+
+-- ---- result methods ---------------------------------------------------------------------
+local Result = {}
+
+function Result:header(name) return self.headers:get(name) end
+
+local function plural(n, word)
+  return n .. " " .. word .. (n == 1 and "" or "s")
+end
+
+-- One line: "200 OK GET http://h/x (2 redirects, 1 retry, 35 ms)".
+function Result:summary()
+  local notes = {}
+  local hops = self.hops
+  if #hops > 1 then notes[#notes + 1] = plural(#hops - 1, "redirect") end
+  local retries = 0
+  for _, a in ipairs(self.attempts) do if a.wait or a.cause then retries = retries + 1 end end
+  if retries > 0 then notes[#notes + 1] = plural(retries, "retry"):gsub("retrys", "retries") end
+  local total = self.timing.total
+  if total then notes[#notes + 1] = string.format("%d ms", math.floor(total * 1000 + 0.5)) end
+  local head
+  if self.status then
+    head = tostring(self.status) .. " " .. (self.reason or self.reason_phrase or "")
+  else
+    head = "---"
+  end
+  local line = string.format("%s %s %s", head, self.method or "?", self.url or "?")
+  if self.error then line = line .. " [" .. self.error.kind .. ": " .. (self.error.message or "") .. "]" end
+  if #notes > 0 then line = line .. " (" .. table.concat(notes, ", ") .. ")" end
+  return line
+end
+
+function Result:explain() return M.explain(self) end
+
+core.set_result_methods(Result, Headers)
+M.Headers = Headers
+
+-- ---- options that the Lua layer turns into URL and body -------------------------------
+local function urlencode(s)
+  return (tostring(s):gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", c:byte()) end))
+end
+
+local function json_encode(v)
+  local ok, cjson = pcall(require, "cjson")
+  if ok then return cjson.encode(v) end
+  return require("httpstatus.json").encode(v)
+end
+
+local function shallow_copy(t)
+  local c = {}
+  for k, v in pairs(t) do c[k] = v end
+  return c
+end
+
+-- Client defaults under a request's own options; `retry` tables merge key by key.
+local function merge(defaults, opts)
+  local out = shallow_copy(defaults or {})
+  for k, v in pairs(opts) do
+    if k == "retry" and type(v) == "table" and type(out.retry) == "table" then
+      local r = shallow_copy(out.retry)
+      for rk, rv in pairs(v) do r[rk] = rv end
+      out.retry = r
+    else
+      out[k] = v
+    end
+  end
+  return out
+end
+
+local function prepare(opts, argname)
+  if type(opts) ~= "table" then
+    error(string.format("bad argument #1 to '%s' (table expected, got %s)", argname, type(opts)), 3)
+  end
+  if opts.url == nil then error(string.format("bad argument #1 to '%s' (missing option 'url')", argname), 3) end
+  if type(opts.url) ~= "string" then
+    error(string.format("bad argument #1 to '%s' (option 'url': string expected, got %s)", argname, type(opts.url)), 3)
+  end
+  if opts.on_interim ~= nil and type(opts.on_interim) ~= "function" then
+    error(string.format("bad argument #1 to '%s' (option 'on_interim': function expected)", argname), 3)
+  end
+  if opts.query == nil and opts.json == nil then return opts end
+  local o = shallow_copy(opts)
+  if o.query ~= nil then
+    if type(o.query) ~= "table" then error("bad option 'query' (table expected)", 3) end
+    local keys, parts = {}, {}
+    for k in pairs(o.query) do keys[#keys + 1] = tostring(k) end
+    table.sort(keys)
+    for _, k in ipairs(keys) do parts[#parts + 1] = urlencode(k) .. "=" .. urlencode(o.query[k]) end
+    if #parts > 0 then o.url = o.url .. (o.url:find("?", 1, true) and "&" or "?") .. table.concat(parts, "&") end
+    o.query = nil
+  end
+  if o.json ~= nil then
+    if o.body ~= nil then error("bad option 'json' (give json or body, not both)", 3) end
+    o.body = json_encode(o.json)
+    o.json = nil
+    local headers = shallow_copy(o.headers or {})
+    local has_ct = false
+    for k, v in pairs(headers) do
+      local name = type(v) == "table" and v[1] or k
+      if type(name) == "string" and name:lower() == "content-type" then has_ct = true end
+    end
+    if not has_ct then
+      if #headers > 0 then headers[#headers + 1] = { "Content-Type", "application/json" }
+      else headers["Content-Type"] = "application/json" end
+    end
+    o.headers = headers
+    o.method = o.method or "POST"
+  end
+  return o
+end
+
+local function call_quietly(fn, ...)
+  local ok, err = xpcall(fn, debug.traceback, ...)
+  return ok, err
+end
+
+-- ---- the client ----------------------------------------------------------------------------
+local Client = {}
+Client.__index = Client
+Client.__name = "httpstatus.client"
+
+local Handle = {}
+Handle.__index = Handle
+Handle.__name = "httpstatus.handle"
+
+function Handle:done() return self._result ~= nil end
+function Handle:result() return self._result end
+function Handle:cancel()
+  if self._result ~= nil or self.client.closed then return false end
+  return self.client.core:cancel(self.id)
+end
+
+local CLIENT_KEYS <const> = { concurrency = true, per_host = true }
+
+function M.client(opts)
+  if opts ~= nil and type(opts) ~= "table" then error("bad argument #1 to 'client' (table expected, got " .. type(opts) .. ")", 2) end
+  opts = opts or {}
+  local conc, per_host = opts.concurrency or 64, opts.per_host or opts.concurrency or 64
+  if math.type(conc) ~= "integer" or conc < 1 then error("bad option 'concurrency' (positive integer expected)", 2) end
+  if math.type(per_host) ~= "integer" or per_host < 1 then error("bad option 'per_host' (positive integer expected)", 2) end
+  local defaults = {}
+  for k, v in pairs(opts) do if not CLIENT_KEYS[k] then defaults[k] = v end end
+  local probe = shallow_copy(defaults)
+  probe.url = probe.url or "http://127.0.0.1/"
+  local ok, err = pcall(core.check_options, probe)
+  if not ok then error(err, 2) end
+  return setmetatable({ core = core.client(conc, per_host), defaults = defaults, handles = {},
+                        in_callback = false, closed = false }, Client)
+end
+
+function Client:add(spec, callback)
+  if self.closed then error("the client is closed", 2) end
+  if type(spec) == "string" then spec = { url = spec } end
+  if callback ~= nil and type(callback) ~= "function" then
+    error("bad argument #2 to 'add' (function expected, got " .. type(callback) .. ")", 2)
+  end
+  local opts = prepare(merge(self.defaults, spec), "add")
+  local on_interim = opts.on_interim
+  local id = self.core:add(opts, on_interim ~= nil)
+  local h = setmetatable({ client = self, id = id, callback = callback, on_interim = on_interim }, Handle)
+  self.handles[id] = h
+  return h
+end
+
+function Client:_dispatch(events)
+  for _, ev in ipairs(events) do
+    local h = self.handles[ev.id]
+    if h and ev.interim then
+      if h.on_interim then
+        self.in_callback = true
+        local ok, err = call_quietly(h.on_interim, ev.interim)
+        self.in_callback = false
+        if not ok then h.interim_error = err end
+      end
+    elseif h then
+      self.handles[ev.id] = nil
+      local res = ev.result
+      if h.interim_error then res.callback_error = h.interim_error end
+      h._result = res
+      if h.callback then
+        self.in_callback = true
+        local ok, err = call_quietly(h.callback, res, h)
+        self.in_callback = false
+        if not ok then res.callback_error = err end
+      end
+      if h.waiter then
+        local co = h.waiter
+        h.waiter = nil
+        local ok, err = coroutine.resume(co, res)
+        if not ok then res.callback_error = err end
+      end
+    end
+  end
+end
+
+function Client:poll(timeout)
+  if self.in_callback then error("poll/run cannot be called from inside a callback", 2) end
+  if self.closed then return 0 end
+  if timeout ~= nil and type(timeout) ~= "number" then error("bad argument #1 to 'poll' (number expected)", 2) end
+  local events, pending = self.core:poll(timeout or 0)
+  self:_dispatch(events)
+  return self.core:pending()
+end
+
+function Client:run()
+  if self.in_callback then error("poll/run cannot be called from inside a callback", 2) end
+  while not self.closed and self.core:pending() > 0 do
+    local events = self.core:poll(-1)
+    self:_dispatch(events)
+  end
+end
+
+function Client:run_all(list)
+  if type(list) ~= "table" then error("bad argument #1 to 'run_all' (table expected)", 2) end
+  local handles = {}
+  for i, spec in ipairs(list) do handles[i] = self:add(spec) end
+  self:run()
+  local out = {}
+  for i, h in ipairs(handles) do out[i] = h._result end
+  return out
+end
+
+function Client:next_timeout()
+  if self.closed then return nil end
+  return self.core:next_timeout()
+end
+
+function Client:pending() return self.closed and 0 or self.core:pending() end
+
+function Client:await(h)
+  if getmetatable(h) ~= Handle then error("bad argument #1 to 'await' (handle expected)", 2) end
+  if h._result ~= nil then return h._result end
+  if not coroutine.isyieldable() then error("await outside a coroutine would block: call it from a coroutine", 2) end
+  h.waiter = coroutine.running()
+  return coroutine.yield()
+end
+
+function Client:close()
+  if self.closed then return end
+  if self.in_callback then error("close cannot be called from inside a callback", 2) end
+  local events = self.core:close()
+  self.closed = true
+  self:_dispatch(events)
+end
+Client.__close = Client.close
+
+-- ---- one request ------------------------------------------------------------------------------
+function M.request(opts)
+  local o = prepare(opts, "request")
+  if o.client ~= nil then
+    local c = o.client
+    if getmetatable(c) ~= Client then error("bad option 'client' (a client from hs.client expected)", 2) end
+    local spec = shallow_copy(o)
+    spec.client = nil
+    return c:await(c:add(spec))
+  end
+  local c = core.client(1, 1)
+  local id = c:add(o, o.on_interim ~= nil)
+  local interim_error
+  while true do
+    local events = c:poll(-1)
+    for _, ev in ipairs(events) do
+      if ev.interim then
+        local ok, err = call_quietly(o.on_interim, ev.interim)
+        if not ok then interim_error = interim_error or err end
+      elseif ev.id == id then
+        c:close()
+        if interim_error then ev.result.callback_error = interim_error end
+        return ev.result
+      end
+    end
+  end
+end
+
+local function with(opts, argname, fields)
+  if opts ~= nil and type(opts) ~= "table" then
+    error(string.format("bad argument #2 to '%s' (table expected, got %s)", argname, type(opts)), 3)
+  end
+  local o = shallow_copy(opts or {})
+  for k, v in pairs(fields) do o[k] = v end
+  return o
+end
+
+function M.get(url, opts)
+  if type(url) ~= "string" then error("bad argument #1 to 'get' (string expected, got " .. type(url) .. ")", 2) end
+  return M.request(with(opts, "get", { url = url, method = "GET" }))
+end
+
+function M.head(url, opts)
+  if type(url) ~= "string" then error("bad argument #1 to 'head' (string expected, got " .. type(url) .. ")", 2) end
+  return M.request(with(opts, "head", { url = url, method = "HEAD" }))
+end
+
+function M.post(url, body, opts)
+  if type(url) ~= "string" then error("bad argument #1 to 'post' (string expected, got " .. type(url) .. ")", 2) end
+  if body ~= nil and type(body) ~= "string" then error("bad argument #2 to 'post' (string expected, got " .. type(body) .. ")", 2) end
+  return M.request(with(opts, "post", { url = url, method = "POST", body = body }))
+end
+
+function M.explain(x)
+  return require("httpstatus.report").explain(M, x)
+end
+
+return M

@@ -1,0 +1,734 @@
+/* The engine: one curl multi handle, a queue per origin, and a state machine per
+ * request that owns redirects, 1xx capture and retry timers. The blocking call
+ * (hs_perform) is this engine driven until its one request is done.
+ *
+ * libcurl callbacks only record; every decision is taken after
+ * curl_multi_perform returns (curl docs: never remove a handle from inside). */
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "retry.h"
+#include "retry_after.h"
+#include "transfer.h"
+#include "url.h"
+
+typedef enum job_state { JOB_QUEUED, JOB_ACTIVE, JOB_WAITING, JOB_DONE } job_state;
+
+typedef struct origin {
+  char *key;                  /* "scheme://host:port" */
+  int active;
+  int64_t backoff_until;      /* host-wide pause after a Retry-After, 0 if none */
+  int64_t backoff_from;
+  struct hs_job *head, *tail; /* queued jobs, FIFO */
+} origin;
+
+struct hs_client {
+  CURLM *multi;
+  hs_request *defaults;
+  int concurrency, per_host;
+  int active;
+  size_t pending;             /* jobs not yet delivered */
+  origin *origins; size_t n_origins, cap_origins, rr;
+  hs_job **waiting; size_t n_waiting, cap_waiting;
+  hs_job *done_head, *done_tail;
+  hs_job **buckets; size_t n_buckets, n_jobs;   /* id -> job, chained */
+  hs_job **act; size_t n_act, cap_act;          /* jobs with a transfer under way */
+  uint64_t next_id;
+  CURL **pool; size_t n_pool, cap_pool;
+  uint64_t rng;
+  bool in_callback;
+};
+
+static void job_free(hs_job *j) {
+  hs__transfer_reset(j);
+  hs_request_free(j->req);
+  hs_result_unref(j->res);
+  free(j->url); free(j->method);
+  for (size_t i = 0; i < j->n_seen; i++) free(j->seen[i]);
+  free(j->seen);
+  free(j);
+}
+
+/* xorshift64*: jitter only needs to spread clients, not to be secret. */
+static double rand01(hs_client *c) {
+  c->rng ^= c->rng >> 12;
+  c->rng ^= c->rng << 25;
+  c->rng ^= c->rng >> 27;
+  return (double)((c->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+}
+
+/* ---- origins and queues ----------------------------------------------------- */
+
+static origin *origin_get(hs_client *c, const char *url) {
+  char *key = hs__url_origin(url);
+  if (!key) key = hs__strdup("?");
+  if (!key) return NULL;
+  for (size_t i = 0; i < c->n_origins; i++)
+    if (strcmp(c->origins[i].key, key) == 0) { free(key); return &c->origins[i]; }
+  if (hs__grow((void **)&c->origins, &c->cap_origins, c->n_origins, sizeof *c->origins)) {
+    free(key);
+    return NULL;
+  }
+  origin *o = &c->origins[c->n_origins++];
+  memset(o, 0, sizeof *o);
+  o->key = key;
+  return o;
+}
+
+static void queue_push(origin *o, hs_job *j, bool front) {
+  j->state = JOB_QUEUED;
+  j->next = NULL;
+  if (!o->head) { o->head = o->tail = j; return; }
+  if (front) { j->next = o->head; o->head = j; return; }
+  o->tail->next = j;
+  o->tail = j;
+}
+
+static hs_job *queue_pop(origin *o) {
+  hs_job *j = o->head;
+  if (j) { o->head = j->next; if (!o->head) o->tail = NULL; j->next = NULL; }
+  return j;
+}
+
+static void queue_remove(origin *o, hs_job *j) {
+  hs_job **pp = &o->head, *prev = NULL;
+  while (*pp && *pp != j) { prev = *pp; pp = &(*pp)->next; }
+  if (!*pp) return;
+  *pp = j->next;
+  if (o->tail == j) o->tail = prev;
+  j->next = NULL;
+}
+
+static void waiting_remove(hs_client *c, hs_job *j) {
+  for (size_t i = 0; i < c->n_waiting; i++)
+    if (c->waiting[i] == j) { c->waiting[i] = c->waiting[--c->n_waiting]; return; }
+}
+
+/* ---- the id table and the list of active jobs ------------------------------------- */
+
+static int table_add(hs_client *c, hs_job *j) {
+  if (c->n_jobs + 1 > c->n_buckets) {
+    size_t nb = c->n_buckets ? c->n_buckets * 2 : 64;
+    hs_job **b = calloc(nb, sizeof *b);
+    if (!b) return -1;
+    for (size_t i = 0; i < c->n_buckets; i++)
+      for (hs_job *x = c->buckets[i], *nx; x; x = nx) {
+        nx = x->hnext;
+        x->hnext = b[x->id & (nb - 1)];
+        b[x->id & (nb - 1)] = x;
+      }
+    free(c->buckets);
+    c->buckets = b;
+    c->n_buckets = nb;
+  }
+  j->hnext = c->buckets[j->id & (c->n_buckets - 1)];
+  c->buckets[j->id & (c->n_buckets - 1)] = j;
+  c->n_jobs++;
+  return 0;
+}
+
+static hs_job *table_find(const hs_client *c, uint64_t id) {
+  if (!c->n_buckets) return NULL;
+  for (hs_job *x = c->buckets[id & (c->n_buckets - 1)]; x; x = x->hnext)
+    if (x->id == id) return x;
+  return NULL;
+}
+
+static void table_remove(hs_client *c, hs_job *j) {
+  hs_job **pp = &c->buckets[j->id & (c->n_buckets - 1)];
+  while (*pp && *pp != j) pp = &(*pp)->hnext;
+  if (*pp) { *pp = j->hnext; c->n_jobs--; }
+}
+
+static void active_remove(hs_client *c, hs_job *j) {
+  size_t s = j->active_slot;
+  if (s < c->n_act && c->act[s] == j) {
+    c->act[s] = c->act[--c->n_act];
+    c->act[s]->active_slot = s;
+  }
+  c->active--;
+  c->origins[j->origin_index].active--;
+}
+
+/* ---- finishing ---------------------------------------------------------------- */
+
+static void job_finish(hs_client *c, hs_job *j) {
+  hs_result *r = j->res;
+  int64_t now = hs__now_us();
+  r->timing.total = now - j->t_added;
+  if (r->timing.queue == HS_NONE && j->t_first_try) r->timing.queue = j->t_first_try - j->t_added;
+  hs__findings_run(r, j->req);
+  j->state = JOB_DONE;
+  j->next = NULL;
+  if (c->done_tail) c->done_tail->next = j; else c->done_head = j;
+  c->done_tail = j;
+}
+
+static void job_fail(hs_client *c, hs_job *j, hs_error_kind kind, const char *msg) {
+  hs__result_set_error(j->res, kind, "%s", msg);
+  job_finish(c, j);
+}
+
+/* ---- scheduling -------------------------------------------------------------------- */
+
+static void job_enqueue(hs_client *c, hs_job *j, bool front) {
+  origin *o = origin_get(c, j->url);
+  if (!o) { job_fail(c, j, HS_ERR_OTHER, "out of memory"); return; }
+  j->origin_index = (size_t)(o - c->origins);
+  queue_push(o, j, front);
+}
+
+static void job_wait(hs_client *c, hs_job *j, int64_t wait_us) {
+  if (hs__grow((void **)&c->waiting, &c->cap_waiting, c->n_waiting, sizeof *c->waiting)) {
+    job_fail(c, j, HS_ERR_OTHER, "out of memory");
+    return;
+  }
+  j->state = JOB_WAITING;
+  j->wake_at = hs__now_us() + wait_us;
+  c->waiting[c->n_waiting++] = j;
+}
+
+static int64_t time_left_us(const hs_job *j, int64_t now) {
+  if (!j->req->timeout_us || !j->t_first_try) return INT64_MAX;
+  return j->t_first_try + j->req->timeout_us - now;
+}
+
+static void job_start(hs_client *c, hs_job *j) {
+  int64_t now = hs__now_us();
+  if (!j->t_first_try) {
+    j->t_first_try = now;
+    j->res->timing.queue = now - j->t_added;
+  }
+  j->res->attempts[j->attempt].started_us = now - j->t_first_try;
+  int64_t left = time_left_us(j, now);
+  if (left <= 0) {
+    job_fail(c, j, HS_ERR_TIMEOUT, "the request's timeout ran out before the next try");
+    return;
+  }
+  CURL *easy = c->n_pool ? c->pool[--c->n_pool] : curl_easy_init();
+  if (!easy) { job_fail(c, j, HS_ERR_OTHER, "curl_easy_init failed"); return; }
+  const char *err = hs__transfer_setup(j, easy, left == INT64_MAX ? 0 : left);
+  if (!err && curl_multi_add_handle(c->multi, easy) != CURLM_OK) err = "curl_multi_add_handle failed";
+  if (err) {
+    hs__transfer_reset(j);
+    curl_easy_cleanup(easy);
+    job_fail(c, j, HS_ERR_OTHER, err);
+    return;
+  }
+  if (hs__grow((void **)&c->act, &c->cap_act, c->n_act, sizeof *c->act) == 0) {
+    j->active_slot = c->n_act;
+    c->act[c->n_act++] = j;
+  }
+  j->state = JOB_ACTIVE;
+  c->active++;
+  c->origins[j->origin_index].active++;
+}
+
+/* Starts queued jobs while the caps allow, taking origins in turn. */
+static void dispatch(hs_client *c, int64_t now) {
+  bool progress = true;
+  while (c->active < c->concurrency && progress) {
+    progress = false;
+    for (size_t k = 0; k < c->n_origins && c->active < c->concurrency; k++) {
+      origin *o = &c->origins[(c->rr + k) % c->n_origins];
+      if (!o->head || o->active >= c->per_host || o->backoff_until > now) continue;
+      hs_job *j = queue_pop(o);
+      job_start(c, j);
+      progress = true;
+    }
+    c->rr++;
+  }
+}
+
+/* ---- after a try: redirect, retry, or done --------------------------------------- */
+
+static bool seen_before(hs_job *j, const char *key) {
+  for (size_t i = 0; i < j->n_seen; i++)
+    if (strcmp(j->seen[i], key) == 0) return true;
+  return false;
+}
+
+static int remember(hs_job *j, const char *method, const char *url) {
+  char *norm = hs__url_normalize(url);
+  char *key = norm ? hs__printf("%s %s", method, norm) : NULL;
+  free(norm);
+  if (!key || hs__grow((void **)&j->seen, &j->cap_seen, j->n_seen, sizeof *j->seen)) {
+    free(key);
+    return -1;
+  }
+  j->seen[j->n_seen++] = key;
+  return 0;
+}
+
+static bool is_loop(hs_job *j, const char *method, const char *url) {
+  char *norm = hs__url_normalize(url);
+  char *key = norm ? hs__printf("%s %s", method, norm) : NULL;
+  bool loop = key && seen_before(j, key);
+  free(norm);
+  free(key);
+  return loop;
+}
+
+/* A new attempt record for the job's current hop. */
+static int new_attempt(hs_job *j) {
+  hs_attempt *a = hs__result_add_attempt(j->res, j->res->n_hops - 1, j->url, j->method);
+  if (!a) return -1;
+  a->started_us = j->t_first_try ? hs__now_us() - j->t_first_try : 0;
+  j->attempt = j->res->n_attempts - 1;
+  return 0;
+}
+
+/* Delay from a Retry-After on this hop's response; HS_NONE when there is none or it is invalid. */
+static int64_t retry_after_us(const hs_hop *hop, bool *invalid) {
+  const char *vals[8];
+  size_t n = 0;
+  const char *v;
+  while (n < 8 && (v = hs__headers_get(&hop->headers, "retry-after", n))) vals[n++] = v;
+  hs_retry_after ra = hs__retry_after_parse(vals, n, hs__headers_get(&hop->headers, "date", 0),
+                                            (int64_t)hs__wall_now());
+  *invalid = ra.kind == HS_RA_INVALID;
+  return ra.kind == HS_RA_DELTA || ra.kind == HS_RA_DATE ? ra.delay_s * 1000000 : HS_NONE;
+}
+
+/* Starts the next hop's first try, after wait_us (0: at once). */
+static void next_hop(hs_client *c, hs_job *j, const char *url, const char *method, int64_t wait_us,
+                     const char *cause) {
+  hs_attempt *prev = &j->res->attempts[j->attempt];
+  if (wait_us > 0) { prev->wait_us = wait_us; prev->cause = cause; }
+  free(j->url);
+  free(j->method);
+  j->url = hs__strdup(url);
+  j->method = hs__strdup(method);
+  if (!j->url || !j->method || !hs__result_add_hop(j->res, url, method) || new_attempt(j) ||
+      remember(j, method, url)) {
+    job_fail(c, j, HS_ERR_OTHER, "out of memory");
+    return;
+  }
+  if (wait_us > 0) job_wait(c, j, wait_us); else job_enqueue(c, j, true);
+}
+
+static bool follow_redirect(hs_client *c, hs_job *j, hs_hop *hop) {
+  int s = hop->status;
+  if (!j->req->follow || s < 300 || s > 399) return false;
+  if (s != 301 && s != 302 && s != 303 && s != 307 && s != 308) return false;
+  if (!hop->location) return false;
+  char *target = hs__url_resolve(hop->url, hop->location);
+  if (!target) return false;
+  free(hop->location_url);
+  hop->location_url = target;
+
+  hs_result *r = j->res;
+  char *scheme = hs__url_scheme(target);
+  bool http = scheme && !strcmp(scheme, "http"), https = scheme && !strcmp(scheme, "https");
+  if (!http && !https) {
+    hs__result_set_error(r, HS_ERR_SCHEME_REFUSED,
+                         "refused to follow a redirect to a %s: URL (only http and https are followed)",
+                         scheme ? scheme : "non-parsing");
+    free(scheme);
+    job_finish(c, j);
+    return true;
+  }
+  free(scheme);
+  if (http && strncasecmp(hop->url, "https:", 6) == 0 && !j->req->allow_downgrade) {
+    hs__result_set_error(r, HS_ERR_DOWNGRADE_REFUSED,
+                         "refused to follow a redirect from https to http (%s); set allow_downgrade to follow",
+                         target);
+    job_finish(c, j);
+    return true;
+  }
+  if (j->redirects >= j->req->max_redirects) {
+    hs__result_set_error(r, HS_ERR_TOO_MANY_REDIRECTS, "more than %d redirects", j->req->max_redirects);
+    job_finish(c, j);
+    return true;
+  }
+  /* RFC 9110 §15.4: 301/302 turn POST into GET (as browsers do), 303 turns anything but HEAD into GET. */
+  const char *method = j->method;
+  if (((s == 301 || s == 302) && !strcmp(method, "POST")) || (s == 303 && strcmp(method, "HEAD")))
+    method = "GET";
+  if (strcmp(method, j->method)) {
+    j->send_body = false;
+    j->drop_content_headers = true;
+  }
+  if (is_loop(j, method, target)) {
+    hs__result_set_error(r, HS_ERR_REDIRECT_LOOP, "redirect loop: %s %s was already visited", method, target);
+    job_finish(c, j);
+    return true;
+  }
+  char *from = hs__url_origin(hop->url), *to = hs__url_origin(target), *first = hs__url_origin(r->hops[0].url);
+  if (!from || !to || !first || strcmp(to, first)) j->stripped = true; /* and it stays stripped */
+  free(from); free(to); free(first);
+  j->redirects++;
+  bool invalid;
+  int64_t ra = retry_after_us(hop, &invalid);
+  char *m = hs__strdup(method), *t = hs__strdup(target);
+  if (m && t) next_hop(c, j, t, m, ra > 0 ? ra : 0, "retry-after");
+  else job_fail(c, j, HS_ERR_OTHER, "out of memory");
+  free(m); free(t);
+  return true;
+}
+
+/* Repeats the current hop after a wait, or ends the job when the wait does not fit. */
+static bool retry(hs_client *c, hs_job *j, hs_hop *hop, hs_error_kind kind) {
+  const hs_request *req = j->req;
+  hs_attempt *a = &j->res->attempts[j->attempt];
+  int status = kind ? 0 : hop->status;
+  /* 417 to Expect: 100-continue: once more without it (RFC 9110 §10.1.1). */
+  if (!kind && status == 417 && a->sent_expect && !j->no_expect) {
+    j->no_expect = true;
+    a->wait_us = 0;
+    a->cause = "expect-417";
+    if (new_attempt(j)) { job_fail(c, j, HS_ERR_OTHER, "out of memory"); return true; }
+    job_enqueue(c, j, true);
+    return true;
+  }
+  if (!hs__retry_wanted(req, j->method, status, kind)) return false;
+  if (j->retries + 1 >= req->retry_attempts) return false;
+  int n = j->retries + 1;
+  int64_t now = hs__now_us(), wait;
+  const char *cause = "backoff";
+  bool invalid = false;
+  int64_t ra = !kind ? retry_after_us(hop, &invalid) : HS_NONE;
+  if (ra != HS_NONE && req->retry_respect_retry_after) {
+    if (ra > req->retry_max_wait_us || ra > time_left_us(j, now)) {
+      j->res->retry_after_us = ra;
+      hs__result_set_error(j->res, HS_ERR_RETRY_BUDGET,
+                           "the server asked to wait %.3g s, more than %s allows", ra / 1e6,
+                           ra > req->retry_max_wait_us ? "retry.max_wait" : "the time left in timeout");
+      job_finish(c, j);
+      return true;
+    }
+    wait = hs__retry_after_wait_us(req, ra, n, rand01(c));
+    cause = "retry-after";
+    /* Pause everyone else's requests to this origin too. */
+    origin *o = &c->origins[j->origin_index];
+    if (req->host_backoff && (status == 429 || status == 503) && now + ra > o->backoff_until) {
+      o->backoff_until = now + ra;
+      o->backoff_from = now;
+    }
+  } else {
+    wait = hs__retry_backoff_us(req, n, rand01(c));
+    if (wait > time_left_us(j, now)) {
+      hs__result_set_error(j->res, HS_ERR_RETRY_BUDGET, "no time left in timeout for another try");
+      job_finish(c, j);
+      return true;
+    }
+  }
+  j->retries++;
+  a->wait_us = wait;
+  a->cause = cause;
+  if (new_attempt(j)) { job_fail(c, j, HS_ERR_OTHER, "out of memory"); return true; }
+  job_wait(c, j, wait);
+  return true;
+}
+
+static void try_done(hs_client *c, hs_job *j, CURLcode code) {
+  CURL *easy = j->easy;
+  hs_error_kind kind = hs__transfer_finish(j, code);
+  curl_multi_remove_handle(c->multi, easy);
+  hs__transfer_reset(j);
+  if (hs__grow((void **)&c->pool, &c->cap_pool, c->n_pool, sizeof *c->pool) == 0 &&
+      c->n_pool < (size_t)c->concurrency)
+    c->pool[c->n_pool++] = easy;
+  else
+    curl_easy_cleanup(easy);
+  active_remove(c, j);
+  hs_hop *hop = hs__result_last_hop(j->res);
+  if (retry(c, j, hop, kind)) return;
+  if (kind) {
+    hs_attempt *a = &j->res->attempts[j->attempt];
+    hs__result_set_error(j->res, kind, "%s", a->error_message ? a->error_message : "failed");
+    job_finish(c, j);
+    return;
+  }
+  if (follow_redirect(c, j, hop)) return;
+  job_finish(c, j);
+}
+
+static void read_completions(hs_client *c) {
+  CURLMsg *msg;
+  int left;
+  while ((msg = curl_multi_info_read(c->multi, &left))) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    hs_job *j = NULL;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+    if (j) try_done(c, j, msg->data.result);
+  }
+}
+
+/* Waiting jobs whose time has come go to the front of their origin's queue;
+ * queued jobs that waited past queue_timeout end. */
+static void run_timers(hs_client *c, int64_t now) {
+  for (size_t i = 0; i < c->n_waiting;) {
+    hs_job *j = c->waiting[i];
+    if (j->wake_at <= now) {
+      c->waiting[i] = c->waiting[--c->n_waiting];
+      job_enqueue(c, j, true);
+    } else {
+      i++;
+    }
+  }
+  for (size_t k = 0; k < c->n_origins; k++) {
+    origin *o = &c->origins[k];
+    while (o->head && !o->head->t_first_try && o->head->req->queue_timeout_us &&
+           now - o->head->t_added > o->head->req->queue_timeout_us) {
+      hs_job *j = queue_pop(o);
+      job_fail(c, j, HS_ERR_TIMEOUT, "the request waited longer than queue_timeout in the queue");
+    }
+  }
+}
+
+static int64_t timers_due_in(const hs_client *c, int64_t now) {
+  int64_t best = INT64_MAX;
+  for (size_t i = 0; i < c->n_waiting; i++) {
+    int64_t d = c->waiting[i]->wake_at - now;
+    if (d < best) best = d;
+  }
+  for (size_t k = 0; k < c->n_origins; k++) {
+    const origin *o = &c->origins[k];
+    if (!o->head) continue;
+    if (o->backoff_until > now && o->backoff_until - now < best) best = o->backoff_until - now;
+    const hs_request *q = o->head->req;
+    if (q->queue_timeout_us && !o->head->t_first_try) {
+      int64_t d = o->head->t_added + q->queue_timeout_us - now;
+      if (d < best) best = d;
+    }
+  }
+  return best < 0 ? 0 : best;
+}
+
+/* ---- callbacks to the host, only from poll --------------------------------------------- */
+
+static void deliver_interim(hs_client *c, hs_job *j) {
+  while (j->interim_delivered < j->res->n_interim) {
+    size_t i = j->interim_delivered++;
+    if (!j->icb) continue;
+    c->in_callback = true;
+    j->icb(c, j->id, j->res, i, j->userdata);
+    c->in_callback = false;
+  }
+}
+
+static void deliver(hs_client *c) {
+  while (c->done_head) {
+    hs_job *j = c->done_head;
+    c->done_head = j->next;
+    if (!c->done_head) c->done_tail = NULL;
+    table_remove(c, j);
+    c->pending--;
+    deliver_interim(c, j);
+    if (j->cb) {
+      c->in_callback = true;
+      j->cb(c, j->id, j->res, j->userdata);
+      c->in_callback = false;
+    }
+    job_free(j);
+  }
+}
+
+/* ---- the public client ------------------------------------------------------------------ */
+
+hs_code hs_client_new(hs_client **out, const hs_request *defaults, int concurrency, int per_host) {
+  if (!out || concurrency < 1 || per_host < 1) return HS_E_BADARG;
+  *out = NULL;
+  hs_client *c = calloc(1, sizeof *c);
+  if (!c) return HS_E_NOMEM;
+  c->concurrency = concurrency;
+  c->per_host = per_host;
+  c->next_id = 1;
+  c->rng = (uint64_t)hs__now_us() * 0x9E3779B97F4A7C15ULL | 1;
+  c->multi = curl_multi_init();
+  if (defaults && !(c->defaults = hs_request_dup(defaults))) { hs_client_free(c); return HS_E_NOMEM; }
+  if (!c->multi) { hs_client_free(c); return HS_E_CURL; }
+  curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)per_host);
+  curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)concurrency);
+  curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)concurrency);
+  *out = c;
+  return HS_OK;
+}
+
+hs_code hs_client_add_ex(hs_client *c, const hs_request *req, hs_callback cb, hs_interim_callback icb,
+                         void *userdata, uint64_t *id) {
+  if (!c || !req || !req->url) return HS_E_BADARG;
+  hs_job *j = calloc(1, sizeof *j);
+  if (!j) return HS_E_NOMEM;
+  j->req = hs_request_dup(req);
+  j->res = hs__result_new();
+  if (!j->req || !j->res || (!j->req->method && !(j->req->method = hs__strdup(j->req->has_body ? "POST" : "GET")))) {
+    job_free(j);
+    return HS_E_NOMEM;
+  }
+  j->id = c->next_id++;
+  j->cb = cb;
+  j->icb = icb;
+  j->userdata = userdata;
+  j->t_added = hs__now_us();
+  j->send_body = j->req->has_body;
+  j->url = hs__strdup(j->req->url);
+  j->method = hs__strdup(j->req->method);
+  j->res->request_url = hs__strdup(j->req->url);
+  j->res->request_method = hs__strdup(j->req->method);
+  j->res->show_secrets = j->req->show_secrets;
+  if (!j->url || !j->method || table_add(c, j)) { job_free(j); return HS_E_NOMEM; }
+  c->pending++;
+  if (id) *id = j->id;
+
+  /* A URL that does not parse, or is not http(s), is data in the result, not an error. */
+  char *scheme = hs__url_scheme(j->url);
+  if (!scheme) {
+    job_fail(c, j, HS_ERR_URL, "the URL does not parse");
+  } else if (strcmp(scheme, "http") && strcmp(scheme, "https")) {
+    hs__result_set_error(j->res, HS_ERR_SCHEME_REFUSED, "only http and https URLs are fetched, not %s:", scheme);
+    job_finish(c, j);
+  } else if (!hs__result_add_hop(j->res, j->url, j->method) || new_attempt(j) ||
+             remember(j, j->method, j->url)) {
+    job_fail(c, j, HS_ERR_OTHER, "out of memory");
+  } else {
+    job_enqueue(c, j, false);
+  }
+  free(scheme);
+  return HS_OK;
+}
+
+hs_code hs_client_add(hs_client *c, const hs_request *req, hs_callback cb, void *userdata, uint64_t *id) {
+  return hs_client_add_ex(c, req, cb, NULL, userdata, id);
+}
+
+static void step(hs_client *c) {
+  int running = 0;
+  int64_t now = hs__now_us();
+  run_timers(c, now);
+  dispatch(c, now);
+  curl_multi_perform(c->multi, &running);
+  read_completions(c);
+  /* Hops and retries that are due now start in this same poll. */
+  size_t before = c->n_act;
+  dispatch(c, hs__now_us());
+  if (c->n_act != before) {
+    curl_multi_perform(c->multi, &running);
+    read_completions(c);
+  }
+}
+
+hs_code hs_client_poll(hs_client *c, int64_t timeout_us, size_t *pending) {
+  if (!c) return HS_E_BADARG;
+  if (c->in_callback) return HS_E_REENTRANT;
+  step(c);
+  if (!c->done_head && timeout_us != 0 && c->pending) {
+    int64_t wait = hs_client_next_timeout_us(c);
+    if (wait < 0 || (timeout_us > 0 && timeout_us < wait)) wait = timeout_us;
+    if (wait != 0) {
+      int numfds = 0;
+      int ms = wait < 0 ? 1000 : (int)((wait + 999) / 1000);
+      curl_multi_poll(c->multi, NULL, 0, ms, &numfds);
+      step(c);
+    }
+  }
+  for (size_t i = 0; i < c->n_act; i++) deliver_interim(c, c->act[i]);
+  deliver(c);
+  if (pending) *pending = c->pending;
+  return HS_OK;
+}
+
+int64_t hs_client_next_timeout_us(hs_client *c) {
+  if (!c || !c->pending) return -1;
+  if (c->done_head) return 0;
+  int64_t now = hs__now_us();
+  int64_t best = timers_due_in(c, now);
+  /* Anything queued that the caps allow could start now. */
+  for (size_t k = 0; k < c->n_origins && c->active < c->concurrency; k++) {
+    const origin *o = &c->origins[k];
+    if (o->head && o->active < c->per_host && o->backoff_until <= now) return 0;
+  }
+  if (c->active) {
+    long ms = -1;
+    curl_multi_timeout(c->multi, &ms);
+    if (ms >= 0 && ms * 1000 < best) best = ms * 1000;
+    /* libcurl may have no timer while it waits on sockets: ask again soon. */
+    if (best == INT64_MAX) best = 100000;
+  }
+  return best == INT64_MAX ? -1 : best;
+}
+
+size_t hs_client_pending(const hs_client *c) { return c ? c->pending : 0; }
+
+const hs_result *hs_client_peek(const hs_client *c, uint64_t id) {
+  const hs_job *j = c ? table_find(c, id) : NULL;
+  return j ? j->res : NULL;
+}
+
+static void cancel_job(hs_client *c, hs_job *j) {
+  switch (j->state) {
+  case JOB_ACTIVE: {
+    CURL *easy = j->easy;
+    curl_multi_remove_handle(c->multi, easy);
+    hs__transfer_finish(j, CURLE_ABORTED_BY_CALLBACK);
+    hs__transfer_reset(j);
+    curl_easy_cleanup(easy);
+    active_remove(c, j);
+    break;
+  }
+  case JOB_QUEUED: queue_remove(&c->origins[j->origin_index], j); break;
+  case JOB_WAITING: waiting_remove(c, j); break;
+  default: return;
+  }
+  /* The attempt that never started is not an attempt. */
+  hs_attempt *a = &j->res->attempts[j->attempt];
+  if (j->state != JOB_ACTIVE && j->res->n_attempts && j->attempt == j->res->n_attempts - 1 && !a->status && !a->error) {
+    free(a->url); free(a->method); free(a->error_message);
+    j->res->n_attempts--;
+  }
+  hs__result_set_error(j->res, HS_ERR_CANCELLED, "cancelled");
+  job_finish(c, j);
+}
+
+hs_code hs_client_cancel(hs_client *c, uint64_t id) {
+  hs_job *j = c ? table_find(c, id) : NULL;
+  if (!j || j->state == JOB_DONE) return HS_E_NOTFOUND;
+  cancel_job(c, j);
+  return HS_OK;
+}
+
+void hs_client_cancel_all(hs_client *c) {
+  if (!c) return;
+  for (size_t b = 0; b < c->n_buckets; b++)
+    for (hs_job *j = c->buckets[b]; j; j = j->hnext)
+      if (j->state != JOB_DONE) cancel_job(c, j);
+  if (!c->in_callback) deliver(c);
+}
+
+void hs_client_free(hs_client *c) {
+  if (!c) return;
+  for (size_t b = 0; b < c->n_buckets; b++)
+    for (hs_job *j = c->buckets[b], *nx; j; j = nx) {
+      nx = j->hnext;
+      if (j->state == JOB_ACTIVE) curl_multi_remove_handle(c->multi, j->easy), curl_easy_cleanup(j->easy);
+      job_free(j);
+    }
+  for (size_t i = 0; i < c->n_pool; i++) curl_easy_cleanup(c->pool[i]);
+  for (size_t i = 0; i < c->n_origins; i++) free(c->origins[i].key);
+  if (c->multi) curl_multi_cleanup(c->multi);
+  free(c->pool); free(c->origins); free(c->waiting); free(c->buckets); free(c->act);
+  hs_request_free(c->defaults);
+  free(c);
+}
+
+/* ---- blocking: the same engine, driven until the one request is done -------------- */
+
+static void keep_result(hs_client *c, uint64_t id, hs_result *r, void *ud) {
+  hs_result_ref(r);
+  *(hs_result **)ud = r;
+}
+
+hs_code hs_perform(const hs_request *req, hs_result **result) {
+  if (!req || !result) return HS_E_BADARG;
+  *result = NULL;
+  hs_client *c;
+  hs_code rc = hs_client_new(&c, NULL, 1, 1);
+  if (rc) return rc;
+  rc = hs_client_add(c, req, keep_result, result, NULL);
+  while (!rc && !*result) rc = hs_client_poll(c, -1, NULL);
+  hs_client_free(c);
+  return rc;
+}

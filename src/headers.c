@@ -1,0 +1,79 @@
+/* Header lists: wire order and case kept; a repeated name is a new entry. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+int hs__headers_add(hs_headers *h, const char *name, size_t nlen, const char *value, size_t vlen) {
+  if (hs__grow((void **)&h->v, &h->cap, h->n, sizeof *h->v)) return -1;
+  char *n = hs__strndup(name, nlen);
+  char *v = value ? hs__strndup(value, vlen) : NULL;
+  if (!n || (value && !v)) { free(n); free(v); return -1; }
+  h->v[h->n].name = n;
+  h->v[h->n].value = v;
+  h->n++;
+  return 0;
+}
+
+int hs__headers_addz(hs_headers *h, const char *name, const char *value) {
+  return hs__headers_add(h, name, strlen(name), value, value ? strlen(value) : 0);
+}
+
+static int is_ows(char c) { return c == ' ' || c == '\t'; }
+
+int hs__headers_add_line(hs_headers *h, const char *line, size_t len) {
+  while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
+  const char *colon = memchr(line, ':', len);
+  if (!colon || colon == line) return 1;
+  size_t nlen = (size_t)(colon - line);
+  const char *v = colon + 1, *end = line + len;
+  while (v < end && is_ows(*v)) v++;
+  while (end > v && is_ows(end[-1])) end--;
+  return hs__headers_add(h, line, nlen, v, (size_t)(end - v));
+}
+
+const char *hs__headers_get(const hs_headers *h, const char *name, size_t index) {
+  for (size_t i = 0; i < h->n; i++)
+    if (hs__strcaseeq(h->v[i].name, name) && index-- == 0) return h->v[i].value;
+  return NULL;
+}
+
+size_t hs__headers_count(const hs_headers *h, const char *name) {
+  size_t c = 0;
+  for (size_t i = 0; i < h->n; i++) c += hs__strcaseeq(h->v[i].name, name);
+  return c;
+}
+
+void hs__headers_remove(hs_headers *h, const char *name) {
+  size_t j = 0;
+  for (size_t i = 0; i < h->n; i++) {
+    if (hs__strcaseeq(h->v[i].name, name)) {
+      free(h->v[i].name);
+      free(h->v[i].value);
+    } else {
+      h->v[j++] = h->v[i];
+    }
+  }
+  h->n = j;
+}
+
+int hs__headers_copy(hs_headers *dst, const hs_headers *src) {
+  for (size_t i = 0; i < src->n; i++)
+    if (hs__headers_addz(dst, src->v[i].name, src->v[i].value)) return -1;
+  return 0;
+}
+
+void hs__headers_free(hs_headers *h) {
+  for (size_t i = 0; i < h->n; i++) {
+    free(h->v[i].name);
+    free(h->v[i].value);
+  }
+  free(h->v);
+  h->v = NULL;
+  h->n = h->cap = 0;
+}
+
+int hs__header_is_secret(const char *name) {
+  return hs__strcaseeq(name, "authorization") || hs__strcaseeq(name, "proxy-authorization") ||
+         hs__strcaseeq(name, "cookie") || hs__strcaseeq(name, "set-cookie");
+}

@@ -1,0 +1,175 @@
+/* Types shared by the core's files. Not installed. */
+#ifndef HS_INTERNAL_H
+#define HS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "httpstatus.h"
+#include "link.h"
+
+#define HS_NONE (-1) /* a phase that did not happen, a missing number */
+
+/* ---- strings and growable arrays ----------------------------------------- */
+char *hs__strdup(const char *s);
+char *hs__strndup(const char *s, size_t n);
+char *hs__printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int hs__strcaseeq(const char *a, const char *b);
+/* Grows *v (element size sz) to hold at least n+1 elements. 0 or -1. */
+int hs__grow(void **v, size_t *cap, size_t n, size_t sz);
+
+/* ---- headers: wire order and case kept, never joined ----------------------- */
+typedef struct hs_header { char *name; char *value; } hs_header;
+typedef struct hs_headers { hs_header *v; size_t n, cap; } hs_headers;
+
+int hs__headers_add(hs_headers *h, const char *name, size_t nlen, const char *value, size_t vlen);
+int hs__headers_addz(hs_headers *h, const char *name, const char *value);
+/* Parses one raw "Name: value\r\n" line. 0 added, 1 not a header line, -1 no memory. */
+int hs__headers_add_line(hs_headers *h, const char *line, size_t len);
+const char *hs__headers_get(const hs_headers *h, const char *name, size_t index);
+size_t hs__headers_count(const hs_headers *h, const char *name);
+void hs__headers_remove(hs_headers *h, const char *name);
+int hs__headers_copy(hs_headers *dst, const hs_headers *src);
+void hs__headers_free(hs_headers *h);
+int hs__header_is_secret(const char *name);
+
+/* ---- timing: durations in microseconds, HS_NONE when a phase did not happen - */
+typedef struct hs_timing {
+  int64_t queue, dns, connect, tls, send, wait, receive, total;
+  bool reused;
+} hs_timing;
+void hs__timing_none(hs_timing *t);
+
+/* ---- error kinds ------------------------------------------------------------ */
+typedef enum hs_error_kind {
+  HS_ERR_NONE = 0, HS_ERR_URL, HS_ERR_DNS, HS_ERR_CONNECT, HS_ERR_TLS, HS_ERR_TIMEOUT,
+  HS_ERR_RESET, HS_ERR_INCOMPLETE_BODY, HS_ERR_TOO_MANY_REDIRECTS, HS_ERR_REDIRECT_LOOP,
+  HS_ERR_SCHEME_REFUSED, HS_ERR_DOWNGRADE_REFUSED, HS_ERR_BODY_TOO_LARGE,
+  HS_ERR_HEADERS_TOO_LARGE, HS_ERR_PROTOCOL, HS_ERR_RETRY_BUDGET, HS_ERR_CANCELLED,
+  HS_ERR_OTHER, HS_ERR_LAST
+} hs_error_kind;
+const char *hs__error_kind_name(hs_error_kind k);
+hs_error_kind hs__error_kind_by_name(const char *name);
+
+/* ---- the result ------------------------------------------------------------ */
+typedef struct hs_interim {
+  int status;
+  char *reason_phrase;
+  hs_headers headers;
+  hs_links links;
+  size_t hop;
+  int64_t at_us;
+} hs_interim;
+
+typedef struct hs_attempt {
+  size_t hop;
+  char *url, *method;
+  int status;                 /* 0 when no response */
+  hs_error_kind error;
+  char *error_message;
+  int64_t started_us;         /* since the request began */
+  int64_t wait_us;            /* waited before the next try, HS_NONE if none */
+  const char *cause;          /* why that wait: "retry-after", "backoff", ... */
+  hs_timing timing;
+  bool got_100;               /* Expect: 100-continue answered by 100 */
+  bool sent_expect;
+} hs_attempt;
+
+typedef struct hs_hop {
+  char *url, *method;
+  int status;
+  char *reason_phrase;
+  char *http_version;
+  hs_headers headers, request_headers;
+  char *location, *location_url;
+  size_t tries;
+  hs_timing timing;           /* of the hop's last try */
+  char *remote_ip;
+  int remote_port;
+  /* https certificate of the hop's last try (CURLOPT_CERTINFO) */
+  char *tls_version, *tls_cipher, *cert_subject, *cert_issuer, *cert_expire;
+  int64_t cert_not_after;     /* Unix seconds, HS_NONE if unknown */
+  bool tls_verified;
+} hs_hop;
+
+typedef struct hs_finding {
+  const char *id;             /* static, from the rules table */
+  const char *severity;
+  char *message;
+  int hop;                    /* -1: the whole result */
+} hs_finding;
+
+struct hs_result {
+  int refs;
+  hs_hop *hops; size_t n_hops, cap_hops;
+  hs_interim *interim; size_t n_interim, cap_interim;
+  hs_attempt *attempts; size_t n_attempts, cap_attempts;
+  hs_finding *findings; size_t n_findings, cap_findings;
+  hs_headers trailers;
+  char *body; size_t body_len;
+  hs_error_kind error;
+  char *error_message;
+  int curl_code, os_errno;
+  int64_t retry_after_us;     /* what the server asked for, HS_NONE if nothing */
+  double started_at;          /* Unix time */
+  hs_timing timing;           /* sums over attempts; total = wall time of everything */
+  char *request_url;          /* as given */
+  char *request_method;
+  int show_secrets;
+  void *userdata;             /* the binding's, e.g. a callback error */
+};
+
+hs_result *hs__result_new(void);
+hs_hop *hs__result_add_hop(hs_result *r, const char *url, const char *method);
+hs_attempt *hs__result_add_attempt(hs_result *r, size_t hop, const char *url, const char *method);
+hs_interim *hs__result_add_interim(hs_result *r);
+int hs__result_add_finding(hs_result *r, const char *id, int hop, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void hs__result_set_error(hs_result *r, hs_error_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+hs_hop *hs__result_last_hop(const hs_result *r);
+
+/* ---- the request options --------------------------------------------------- */
+typedef enum hs_expect { HS_EXPECT_AUTO, HS_EXPECT_ALWAYS, HS_EXPECT_OFF } hs_expect;
+
+struct hs_request {
+  char *url, *method;
+  char *body; size_t body_len; bool has_body;
+  hs_headers headers;
+  hs_headers strip;           /* names only */
+  hs_headers resolve;         /* CURLOPT_RESOLVE entries, names only */
+  char *ca_file, *user_agent, *proxy, *ip, *http_version;
+  int64_t timeout_us, connect_timeout_us, queue_timeout_us;
+  bool follow, allow_downgrade, verify, fresh_connect, host_backoff, show_secrets;
+  int max_redirects;
+  int64_t max_body, max_header_bytes;
+  hs_expect expect;
+  /* retry policy */
+  int retry_attempts;
+  int *retry_status; size_t n_retry_status, cap_retry_status;
+  unsigned retry_errors;      /* bit (1 << hs_error_kind) */
+  bool retry_custom_on;       /* false: the default list still applies */
+  double retry_base, retry_factor;
+  int64_t retry_max_wait_us;
+  bool retry_jitter, retry_respect_retry_after, retry_all_methods;
+};
+
+void hs__request_init(hs_request *req);
+void hs__request_clear(hs_request *req);
+
+/* ---- findings -------------------------------------------------------------- */
+void hs__findings_run(hs_result *r, const hs_request *req);
+
+/* ---- JSON output ----------------------------------------------------------- */
+typedef struct hs_buf { char *p; size_t n, cap; int oom; } hs_buf;
+void hs__buf_add(hs_buf *b, const char *s, size_t n);
+void hs__buf_adds(hs_buf *b, const char *s);
+void hs__buf_printf(hs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void hs__buf_json_str(hs_buf *b, const char *s, size_t n);
+
+/* ---- clock ------------------------------------------------------------------ */
+int64_t hs__now_us(void);      /* monotonic */
+double hs__wall_now(void);     /* Unix time */
+
+#endif

@@ -1,0 +1,25 @@
+/* The Lua binding's shared declarations. */
+#ifndef LHS_H
+#define LHS_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "internal.h"
+
+#define LHS_RESULT "httpstatus.result"
+#define LHS_CLIENT "httpstatus.client"
+#define LHS_REQUEST_BOX "httpstatus.request_box"
+
+int lhs_open_status(lua_State *L);
+int lhs_open_result(lua_State *L);
+int lhs_open_client(lua_State *L);
+/* Reads the options table at idx into a new hs_request owned by a userdata box
+ * pushed on the stack (so a Lua error cannot leak it). Raises on bad options. */
+hs_request *lhs_request_check(lua_State *L, int idx);
+/* Pushes a result userdata holding a reference to r. */
+void lhs_result_push(lua_State *L, hs_result *r);
+/* Pushes the Lua table of one interim response of r. */
+void lhs_interim_push(lua_State *L, const hs_result *r, size_t index);
+
+#endif

@@ -1,0 +1,305 @@
+/* Results in Lua: a userdata holding a reference to the C result. Fields are built
+ * on first access and cached in the user value, so a batch that reads only
+ * `status` never pays for tables it does not look at. */
+#include <string.h>
+
+#include "lhs.h"
+
+typedef struct lresult { hs_result *r; } lresult;
+
+static const char HEADERS_MT = 0; /* registry keys: addresses only */
+static const char METHODS = 0;
+
+static void set_int(lua_State *L, const char *k, lua_Integer v) { lua_pushinteger(L, v); lua_setfield(L, -2, k); }
+static void set_str(lua_State *L, const char *k, const char *v) { if (v) { lua_pushstring(L, v); lua_setfield(L, -2, k); } }
+static void set_secs(lua_State *L, const char *k, int64_t us) {
+  if (us != HS_NONE) { lua_pushnumber(L, (lua_Number)us / 1e6); lua_setfield(L, -2, k); }
+}
+static void set_status(lua_State *L, const char *k, int s) { if (s) set_int(L, k, s); }
+
+/* A headers object: { names = {...}, values = {...} } with the Lua methods. */
+static void push_headers(lua_State *L, const hs_headers *h) {
+  lua_createtable(L, 0, 2);
+  lua_createtable(L, (int)h->n, 0);
+  lua_createtable(L, (int)h->n, 0);
+  for (size_t i = 0; i < h->n; i++) {
+    lua_pushstring(L, h->v[i].name);
+    lua_rawseti(L, -3, (lua_Integer)i + 1);
+    lua_pushstring(L, h->v[i].value ? h->v[i].value : "");
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  lua_setfield(L, -3, "values");
+  lua_setfield(L, -2, "names");
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &HEADERS_MT);
+  lua_setmetatable(L, -2);
+}
+
+static const char *class_of(int s) {
+  if (!s) return NULL;
+  return hs_class_name(s < 100 || s > 599 ? HS_CLASS_SERVER_ERROR : hs_status_class(s));
+}
+
+static void push_timing(lua_State *L, const hs_timing *t) {
+  lua_createtable(L, 0, 9);
+  set_secs(L, "queue", t->queue); set_secs(L, "dns", t->dns); set_secs(L, "connect", t->connect);
+  set_secs(L, "tls", t->tls); set_secs(L, "send", t->send); set_secs(L, "wait", t->wait);
+  set_secs(L, "receive", t->receive); set_secs(L, "total", t->total);
+  if (t->reused) { lua_pushboolean(L, 1); lua_setfield(L, -2, "reused"); }
+}
+
+/* The whole request's phases: each summed over the tries that had it. */
+static void push_total_timing(lua_State *L, const hs_result *r) {
+  hs_timing sum;
+  hs__timing_none(&sum);
+  int64_t *dst[] = { &sum.dns, &sum.connect, &sum.tls, &sum.send, &sum.wait, &sum.receive };
+  for (size_t i = 0; i < r->n_attempts; i++) {
+    const hs_timing *t = &r->attempts[i].timing;
+    const int64_t src[] = { t->dns, t->connect, t->tls, t->send, t->wait, t->receive };
+    for (size_t k = 0; k < 6; k++)
+      if (src[k] != HS_NONE) *dst[k] = (*dst[k] == HS_NONE ? 0 : *dst[k]) + src[k];
+  }
+  sum.queue = r->timing.queue;
+  sum.total = r->timing.total;
+  const hs_hop *last = hs__result_last_hop(r);
+  sum.reused = last && last->timing.reused;
+  push_timing(L, &sum);
+}
+
+void lhs_interim_push(lua_State *L, const hs_result *r, size_t index) {
+  const hs_interim *it = &r->interim[index];
+  lua_createtable(L, 0, 6);
+  set_int(L, "status", it->status);
+  set_str(L, "reason_phrase", it->reason_phrase);
+  set_int(L, "hop", (lua_Integer)it->hop + 1);
+  set_secs(L, "at", it->at_us);
+  push_headers(L, &it->headers);
+  lua_setfield(L, -2, "headers");
+  lua_createtable(L, (int)it->links.n, 0);
+  for (size_t k = 0; k < it->links.n; k++) {
+    const hs_link *l = &it->links.v[k];
+    lua_createtable(L, 0, (int)l->n_params + 1);
+    set_str(L, "href", l->href);
+    for (size_t p = l->n_params; p-- > 0;) { /* the first of a repeated parameter wins */
+      if (l->params[p].value) lua_pushstring(L, l->params[p].value); else lua_pushboolean(L, 1);
+      lua_setfield(L, -2, l->params[p].name);
+    }
+    lua_rawseti(L, -2, (lua_Integer)k + 1);
+  }
+  lua_setfield(L, -2, "links");
+}
+
+static void push_hop(lua_State *L, const hs_result *r, size_t i) {
+  const hs_hop *h = &r->hops[i];
+  lua_createtable(L, 0, 16);
+  set_str(L, "url", h->url);
+  set_str(L, "method", h->method);
+  set_status(L, "status", h->status);
+  set_str(L, "reason", hs_status_reason(h->status));
+  set_str(L, "reason_phrase", h->reason_phrase);
+  set_str(L, "http_version", h->http_version);
+  set_str(L, "location", h->location);
+  set_str(L, "location_url", h->location_url);
+  set_int(L, "tries", (lua_Integer)h->tries);
+  set_str(L, "remote_ip", h->remote_ip);
+  if (h->remote_port) set_int(L, "remote_port", h->remote_port);
+  push_headers(L, &h->headers);
+  lua_setfield(L, -2, "headers");
+  push_headers(L, &h->request_headers);
+  lua_setfield(L, -2, "request_headers");
+  push_timing(L, &h->timing);
+  lua_setfield(L, -2, "timing");
+  lua_newtable(L);
+  for (size_t k = 0, n = 0; k < r->n_interim; k++)
+    if (r->interim[k].hop == i) { lhs_interim_push(L, r, k); lua_rawseti(L, -2, (lua_Integer)++n); }
+  lua_setfield(L, -2, "interim");
+}
+
+static void push_tls(lua_State *L, const hs_result *r) {
+  const hs_hop *best = NULL;
+  for (size_t i = 0; i < r->n_hops; i++) {
+    const hs_hop *h = &r->hops[i];
+    if (strncasecmp(h->url, "https:", 6) || (!h->cert_subject && !h->tls_version)) continue;
+    if (!best || (h->cert_not_after != HS_NONE && (best->cert_not_after == HS_NONE || h->cert_not_after < best->cert_not_after)))
+      best = h;
+  }
+  if (!best) { lua_pushnil(L); return; }
+  lua_createtable(L, 0, 7);
+  set_str(L, "version", best->tls_version);
+  set_str(L, "cipher", best->tls_cipher);
+  set_str(L, "subject", best->cert_subject);
+  set_str(L, "issuer", best->cert_issuer);
+  if (best->cert_not_after != HS_NONE) {
+    lua_pushnumber(L, (lua_Number)best->cert_not_after);
+    lua_setfield(L, -2, "not_after");
+    lua_pushinteger(L, (lua_Integer)((best->cert_not_after - (int64_t)hs__wall_now()) / 86400));
+    lua_setfield(L, -2, "days_left");
+  }
+  lua_pushboolean(L, best->tls_verified);
+  lua_setfield(L, -2, "verified");
+}
+
+/* Pushes field k of r; returns 0 if there is no such field. */
+static int build_field(lua_State *L, const hs_result *r, const char *k) {
+  const hs_hop *last = hs__result_last_hop(r);
+  int s = hs_result_status(r);
+  if (!strcmp(k, "status")) { if (s) lua_pushinteger(L, s); else lua_pushnil(L); }
+  else if (!strcmp(k, "reason")) lua_pushstring(L, hs_status_reason(s));
+  else if (!strcmp(k, "reason_phrase")) lua_pushstring(L, last ? last->reason_phrase : NULL);
+  else if (!strcmp(k, "class")) lua_pushstring(L, class_of(s));
+  else if (!strcmp(k, "ok")) lua_pushboolean(L, hs_result_ok(r));
+  else if (!strcmp(k, "url")) lua_pushstring(L, hs_result_url(r));
+  else if (!strcmp(k, "method")) lua_pushstring(L, hs_result_method(r));
+  else if (!strcmp(k, "http_version")) lua_pushstring(L, last ? last->http_version : NULL);
+  else if (!strcmp(k, "headers")) push_headers(L, last ? &last->headers : &(hs_headers){0});
+  else if (!strcmp(k, "trailers")) push_headers(L, &r->trailers);
+  else if (!strcmp(k, "body")) lua_pushlstring(L, r->body ? r->body : "", r->body_len);
+  else if (!strcmp(k, "started_at")) lua_pushnumber(L, r->started_at);
+  else if (!strcmp(k, "remote_ip")) lua_pushstring(L, last ? last->remote_ip : NULL);
+  else if (!strcmp(k, "remote_port")) { if (last && last->remote_port) lua_pushinteger(L, last->remote_port); else lua_pushnil(L); }
+  else if (!strcmp(k, "timing")) push_total_timing(L, r);
+  else if (!strcmp(k, "tls")) push_tls(L, r);
+  else if (!strcmp(k, "hops")) {
+    lua_createtable(L, (int)r->n_hops, 0);
+    for (size_t i = 0; i < r->n_hops; i++) { push_hop(L, r, i); lua_rawseti(L, -2, (lua_Integer)i + 1); }
+  } else if (!strcmp(k, "interim")) {
+    lua_createtable(L, (int)r->n_interim, 0);
+    for (size_t i = 0; i < r->n_interim; i++) { lhs_interim_push(L, r, i); lua_rawseti(L, -2, (lua_Integer)i + 1); }
+  } else if (!strcmp(k, "attempts")) {
+    lua_createtable(L, (int)r->n_attempts, 0);
+    for (size_t i = 0; i < r->n_attempts; i++) {
+      const hs_attempt *a = &r->attempts[i];
+      lua_createtable(L, 0, 10);
+      set_int(L, "hop", (lua_Integer)a->hop + 1);
+      set_str(L, "url", a->url);
+      set_str(L, "method", a->method);
+      set_status(L, "status", a->status);
+      set_str(L, "error", hs__error_kind_name(a->error));
+      set_str(L, "message", a->error ? a->error_message : NULL);
+      set_secs(L, "started", a->started_us);
+      set_secs(L, "wait", a->wait_us);
+      set_str(L, "cause", a->cause);
+      if (a->sent_expect) {
+        lua_pushboolean(L, 1); lua_setfield(L, -2, "expect_continue");
+        lua_pushboolean(L, a->got_100); lua_setfield(L, -2, "got_100");
+      }
+      push_timing(L, &a->timing);
+      lua_setfield(L, -2, "timing");
+      lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+  } else if (!strcmp(k, "error")) {
+    if (!r->error) { lua_pushnil(L); return 1; }
+    lua_createtable(L, 0, 4);
+    set_str(L, "kind", hs__error_kind_name(r->error));
+    set_str(L, "message", r->error_message);
+    set_secs(L, "retry_after", r->retry_after_us);
+    lua_createtable(L, 0, 2);
+    set_int(L, "curl_code", r->curl_code);
+    set_int(L, "os_errno", r->os_errno);
+    lua_setfield(L, -2, "detail");
+  } else if (!strcmp(k, "findings")) {
+    lua_createtable(L, (int)r->n_findings, 0);
+    for (size_t i = 0; i < r->n_findings; i++) {
+      const hs_finding *f = &r->findings[i];
+      lua_createtable(L, 0, 4);
+      set_str(L, "id", f->id);
+      set_str(L, "severity", f->severity);
+      set_str(L, "message", f->message);
+      if (f->hop >= 0) set_int(L, "hop", f->hop + 1);
+      lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+  } else {
+    return 0;
+  }
+  return 1;
+}
+
+static int res_index(lua_State *L) {
+  lresult *u = luaL_checkudata(L, 1, LHS_RESULT);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &METHODS);
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, -2) != LUA_TNIL) return 1;
+  lua_getiuservalue(L, 1, 1);
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, -2) != LUA_TNIL) return 1;
+  if (lua_type(L, 2) != LUA_TSTRING || !u->r || !build_field(L, u->r, lua_tostring(L, 2))) return 0;
+  lua_pushvalue(L, 2);
+  lua_pushvalue(L, -2);
+  lua_rawset(L, -5); /* cache */
+  return 1;
+}
+
+static int res_newindex(lua_State *L) {
+  luaL_checkudata(L, 1, LHS_RESULT);
+  lua_getiuservalue(L, 1, 1);
+  lua_pushvalue(L, 2);
+  lua_pushvalue(L, 3);
+  lua_rawset(L, -3);
+  return 0;
+}
+
+static int res_gc(lua_State *L) {
+  lresult *u = luaL_checkudata(L, 1, LHS_RESULT);
+  hs_result_unref(u->r);
+  u->r = NULL;
+  return 0;
+}
+
+static int res_to_json(lua_State *L) {
+  lresult *u = luaL_checkudata(L, 1, LHS_RESULT);
+  int show = lua_toboolean(L, 2);
+  char *json = hs_result_to_json(u->r, show);
+  if (!json) return luaL_error(L, "out of memory");
+  lua_pushstring(L, json);
+  hs_free(json);
+  return 1;
+}
+
+static int res_tostring(lua_State *L) {
+  luaL_checkudata(L, 1, LHS_RESULT);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &METHODS);
+  if (lua_getfield(L, -1, "summary") != LUA_TFUNCTION) { lua_pushliteral(L, "httpstatus.result"); return 1; }
+  lua_pushvalue(L, 1);
+  lua_call(L, 1, 1);
+  return 1;
+}
+
+void lhs_result_push(lua_State *L, hs_result *r) {
+  lresult *u = lua_newuserdatauv(L, sizeof *u, 1);
+  u->r = NULL;
+  luaL_setmetatable(L, LHS_RESULT);
+  lua_newtable(L);
+  lua_setiuservalue(L, -2, 1);
+  hs_result_ref(r);
+  u->r = r;
+}
+
+/* core.set_result_methods(methods, headers_mt): the Lua layer's half of the type. */
+static int set_methods(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_pushcfunction(L, res_to_json);
+  lua_setfield(L, 1, "to_json");
+  lua_pushvalue(L, 1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &METHODS);
+  lua_pushvalue(L, 2);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &HEADERS_MT);
+  return 0;
+}
+
+int lhs_open_result(lua_State *L) {
+  if (luaL_newmetatable(L, LHS_RESULT)) {
+    const luaL_Reg mt[] = { { "__index", res_index }, { "__newindex", res_newindex }, { "__gc", res_gc },
+                            { "__tostring", res_tostring }, { NULL, NULL } };
+    luaL_setfuncs(L, mt, 0);
+    lua_pushliteral(L, "httpstatus.result");
+    lua_setfield(L, -2, "__name");
+  }
+  lua_pop(L, 1);
+  lua_newtable(L);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &METHODS);
+  lua_newtable(L);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &HEADERS_MT);
+  lua_pushcfunction(L, set_methods);
+  lua_setfield(L, -2, "set_result_methods");
+  return 0;
+}

@@ -1,0 +1,170 @@
+/* hs_result: what happened, hop by hop. Built by the engine, read-only after. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+hs_result *hs__result_new(void) {
+  hs_result *r = calloc(1, sizeof *r);
+  if (!r) return NULL;
+  r->refs = 1;
+  r->retry_after_us = HS_NONE;
+  hs__timing_none(&r->timing);
+  r->started_at = hs__wall_now();
+  return r;
+}
+
+hs_hop *hs__result_add_hop(hs_result *r, const char *url, const char *method) {
+  if (hs__grow((void **)&r->hops, &r->cap_hops, r->n_hops, sizeof *r->hops)) return NULL;
+  hs_hop *h = &r->hops[r->n_hops];
+  memset(h, 0, sizeof *h);
+  h->url = hs__strdup(url);
+  h->method = hs__strdup(method);
+  h->cert_not_after = HS_NONE;
+  hs__timing_none(&h->timing);
+  if (!h->url || !h->method) { free(h->url); free(h->method); return NULL; }
+  r->n_hops++;
+  return h;
+}
+
+hs_attempt *hs__result_add_attempt(hs_result *r, size_t hop, const char *url, const char *method) {
+  if (hs__grow((void **)&r->attempts, &r->cap_attempts, r->n_attempts, sizeof *r->attempts))
+    return NULL;
+  hs_attempt *a = &r->attempts[r->n_attempts];
+  memset(a, 0, sizeof *a);
+  a->hop = hop;
+  a->url = hs__strdup(url);
+  a->method = hs__strdup(method);
+  a->wait_us = HS_NONE;
+  hs__timing_none(&a->timing);
+  if (!a->url || !a->method) { free(a->url); free(a->method); return NULL; }
+  r->n_attempts++;
+  return a;
+}
+
+hs_interim *hs__result_add_interim(hs_result *r) {
+  if (hs__grow((void **)&r->interim, &r->cap_interim, r->n_interim, sizeof *r->interim))
+    return NULL;
+  hs_interim *i = &r->interim[r->n_interim++];
+  memset(i, 0, sizeof *i);
+  return i;
+}
+
+int hs__result_add_finding(hs_result *r, const char *id, int hop, const char *fmt, ...) {
+  if (hs__grow((void **)&r->findings, &r->cap_findings, r->n_findings, sizeof *r->findings))
+    return -1;
+  va_list ap;
+  va_start(ap, fmt);
+  char buf[1024];
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  hs_finding *f = &r->findings[r->n_findings];
+  f->id = id;
+  f->severity = NULL;
+  f->hop = hop;
+  if (!(f->message = hs__strdup(buf))) return -1;
+  r->n_findings++;
+  return 0;
+}
+
+void hs__result_set_error(hs_result *r, hs_error_kind kind, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  free(r->error_message);
+  r->error = kind;
+  r->error_message = hs__strdup(buf);
+}
+
+hs_hop *hs__result_last_hop(const hs_result *r) {
+  return r->n_hops ? &r->hops[r->n_hops - 1] : NULL;
+}
+
+static void hop_free(hs_hop *h) {
+  free(h->url); free(h->method); free(h->reason_phrase); free(h->http_version);
+  free(h->location); free(h->location_url); free(h->remote_ip);
+  free(h->tls_version); free(h->tls_cipher); free(h->cert_subject); free(h->cert_issuer);
+  free(h->cert_expire);
+  hs__headers_free(&h->headers);
+  hs__headers_free(&h->request_headers);
+}
+
+void hs_result_ref(hs_result *r) { if (r) r->refs++; }
+
+void hs_result_unref(hs_result *r) {
+  if (!r || --r->refs > 0) return;
+  for (size_t i = 0; i < r->n_hops; i++) hop_free(&r->hops[i]);
+  for (size_t i = 0; i < r->n_interim; i++) {
+    free(r->interim[i].reason_phrase);
+    hs__headers_free(&r->interim[i].headers);
+    hs__links_free(&r->interim[i].links);
+  }
+  for (size_t i = 0; i < r->n_attempts; i++) {
+    free(r->attempts[i].url); free(r->attempts[i].method); free(r->attempts[i].error_message);
+  }
+  for (size_t i = 0; i < r->n_findings; i++) free(r->findings[i].message);
+  free(r->hops); free(r->interim); free(r->attempts); free(r->findings);
+  hs__headers_free(&r->trailers);
+  free(r->body); free(r->error_message); free(r->request_url); free(r->request_method);
+  free(r);
+}
+
+int hs_result_status(const hs_result *r) {
+  const hs_hop *h = r ? hs__result_last_hop(r) : NULL;
+  return h ? h->status : 0;
+}
+
+int hs_result_ok(const hs_result *r) {
+  int s = hs_result_status(r);
+  return r && r->error == HS_ERR_NONE && s >= 200 && s <= 299;
+}
+
+const char *hs_result_url(const hs_result *r) {
+  const hs_hop *h = r ? hs__result_last_hop(r) : NULL;
+  return h ? h->url : r ? r->request_url : NULL;
+}
+
+const char *hs_result_method(const hs_result *r) {
+  const hs_hop *h = r ? hs__result_last_hop(r) : NULL;
+  return h ? h->method : r ? r->request_method : NULL;
+}
+
+const char *hs_result_error_kind(const hs_result *r) { return r ? hs__error_kind_name(r->error) : NULL; }
+const char *hs_result_error_message(const hs_result *r) { return r && r->error ? r->error_message : NULL; }
+
+const char *hs_result_body(const hs_result *r, size_t *len) {
+  if (len) *len = r ? r->body_len : 0;
+  return r && r->body ? r->body : "";
+}
+
+size_t hs_result_hop_count(const hs_result *r) { return r ? r->n_hops : 0; }
+int hs_result_hop_status(const hs_result *r, size_t hop) {
+  return r && hop < r->n_hops ? r->hops[hop].status : 0;
+}
+size_t hs_result_interim_count(const hs_result *r) { return r ? r->n_interim : 0; }
+int hs_result_interim_status(const hs_result *r, size_t i) {
+  return r && i < r->n_interim ? r->interim[i].status : 0;
+}
+size_t hs_result_attempt_count(const hs_result *r) { return r ? r->n_attempts : 0; }
+size_t hs_result_finding_count(const hs_result *r) { return r ? r->n_findings : 0; }
+const char *hs_result_finding_id(const hs_result *r, size_t i) {
+  return r && i < r->n_findings ? r->findings[i].id : NULL;
+}
+int64_t hs_result_total_us(const hs_result *r) { return r ? r->timing.total : HS_NONE; }
+
+hs_code hs_result_header(const hs_result *r, const char *name, size_t index, int hop,
+                         const char **value) {
+  if (!r || !name || !value) return HS_E_BADARG;
+  *value = NULL;
+  if (!r->n_hops) return HS_E_NOTFOUND;
+  size_t h = hop < 0 ? r->n_hops - 1 : (size_t)hop;
+  if (h >= r->n_hops) return HS_E_BADARG;
+  *value = hs__headers_get(&r->hops[h].headers, name, index);
+  return *value ? HS_OK : HS_E_NOTFOUND;
+}
+
+void hs_free(void *p) { free(p); }

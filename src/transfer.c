@@ -1,0 +1,421 @@
+/* One try on an easy handle. The callbacks here only record what arrives;
+ * the engine (client.c) decides what to do once libcurl has returned. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "transfer.h"
+#include "url.h"
+
+#define HS_USER_AGENT "httpstatus/" HS_VERSION_STR
+
+/* ---- callbacks ------------------------------------------------------------------ */
+
+static void end_of_head(hs_job *j) {
+  /* 101 is final: the connection now speaks another protocol. */
+  if (j->cur_status >= 100 && j->cur_status <= 199 && j->cur_status != 101) {
+    hs_interim *i = hs__result_add_interim(j->res);
+    if (!i) return;
+    i->status = j->cur_status;
+    i->reason_phrase = j->cur_reason;
+    j->cur_reason = NULL;
+    i->headers = j->cur_headers;
+    memset(&j->cur_headers, 0, sizeof j->cur_headers);
+    i->hop = j->res->n_hops - 1;
+    i->at_us = hs__now_us() - j->t_first_try;
+    for (size_t k = 0; k < i->headers.n; k++)
+      if (hs__strcaseeq(i->headers.v[k].name, "link")) hs__links_parse(&i->links, i->headers.v[k].value);
+    if (i->status == 100) j->res->attempts[j->attempt].got_100 = true;
+    j->cur_status = 0;
+  } else if (j->cur_status) {
+    j->final_seen = true;
+  }
+}
+
+static void status_line(hs_job *j, const char *line, size_t n) {
+  while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+  const char *sp = memchr(line, ' ', n);
+  free(j->cur_version);
+  free(j->cur_reason);
+  j->cur_version = hs__strndup(line + 5, sp ? (size_t)(sp - line - 5) : n - 5);
+  j->cur_reason = NULL;
+  j->cur_status = 0;
+  hs__headers_free(&j->cur_headers);
+  if (!sp) return;
+  const char *p = sp + 1, *end = line + n;
+  int code = 0, digits = 0;
+  while (p < end && isdigit((unsigned char)*p) && digits < 3) code = code * 10 + (*p++ - '0'), digits++;
+  j->cur_status = digits == 3 ? code : 0;
+  if (p < end && *p == ' ') {
+    p++;
+    /* HTTP/2 has no reason phrase; HTTP/1.x may send an empty one. */
+    j->cur_reason = hs__strndup(p, (size_t)(end - p));
+  } else if (strncmp(j->cur_version, "1.", 2) == 0) {
+    j->cur_reason = hs__strdup("");
+  }
+}
+
+static size_t on_header(char *buf, size_t size, size_t nitems, void *ud) {
+  hs_job *j = ud;
+  size_t n = size * nitems;
+  j->header_bytes += n;
+  if ((int64_t)j->header_bytes > j->req->max_header_bytes) {
+    j->headers_too_large = true;
+    return 0;
+  }
+  if (n >= 5 && memcmp(buf, "HTTP/", 5) == 0 && !j->final_seen) {
+    status_line(j, buf, n);
+  } else if ((n == 2 && buf[0] == '\r') || (n == 1 && buf[0] == '\n')) {
+    end_of_head(j);
+  } else if (j->final_seen) {
+    hs__headers_add_line(&j->res->trailers, buf, n);
+  } else if ((buf[0] == ' ' || buf[0] == '\t') && j->cur_headers.n) {
+    /* obs-fold (RFC 9112 §5.2): one space replaces the fold. */
+    hs_header *h = &j->cur_headers.v[j->cur_headers.n - 1];
+    size_t len = n;
+    while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) len--;
+    char *joined = hs__printf("%s %.*s", h->value, (int)len, buf);
+    if (joined) { free(h->value); h->value = joined; }
+  } else {
+    hs__headers_add_line(&j->cur_headers, buf, n);
+  }
+  return n;
+}
+
+static size_t on_body(char *buf, size_t size, size_t nmemb, void *ud) {
+  hs_job *j = ud;
+  size_t n = size * nmemb;
+  int64_t room = j->req->max_body - (int64_t)j->body.n;
+  if ((int64_t)n > room) {
+    hs__buf_add(&j->body, buf, room > 0 ? (size_t)room : 0);
+    j->body_too_large = true;
+    return 0;
+  }
+  hs__buf_add(&j->body, buf, n);
+  return j->body.oom ? 0 : n;
+}
+
+static void sent_head(hs_job *j, const char *data, size_t n) {
+  hs__headers_free(&j->sent_headers);
+  const char *p = memchr(data, '\n', n), *end = data + n;
+  while (p && p + 1 < end) {
+    const char *line = p + 1;
+    p = memchr(line, '\n', (size_t)(end - line));
+    size_t len = p ? (size_t)(p - line + 1) : (size_t)(end - line);
+    if (len <= 2) break;
+    hs__headers_add_line(&j->sent_headers, line, len);
+  }
+}
+
+static int on_debug(CURL *easy, curl_infotype type, char *data, size_t n, void *ud) {
+  hs_job *j = ud;
+  if (type == CURLINFO_HEADER_OUT) {
+    sent_head(j, data, n);
+  } else if (type == CURLINFO_TEXT && n > 21 && memcmp(data, "SSL connection using ", 21) == 0) {
+    /* "SSL connection using TLSv1.3 / TLS_AES_256_GCM_SHA384" */
+    const char *v = data + 21, *end = data + n;
+    while (end > v && (end[-1] == '\n' || end[-1] == '\r')) end--;
+    const char *slash = memchr(v, '/', (size_t)(end - v));
+    free(j->tls_version);
+    free(j->tls_cipher);
+    j->tls_version = hs__strndup(v, slash ? (size_t)(slash - v - 1) : (size_t)(end - v));
+    j->tls_cipher = slash && slash + 2 <= end ? hs__strndup(slash + 2, (size_t)(end - slash - 2)) : NULL;
+  }
+  return 0;
+}
+
+/* ---- set-up ------------------------------------------------------------------------ */
+
+static int skip_header(const hs_job *j, const char *name) {
+  if (j->drop_content_headers && strncasecmp(name, "content-", 8) == 0) return 1;
+  if (hs__strcaseeq(name, "expect")) return 1; /* ours to set */
+  if (!j->stripped) return 0;
+  if (hs__strcaseeq(name, "authorization") || hs__strcaseeq(name, "cookie") ||
+      hs__strcaseeq(name, "proxy-authorization"))
+    return 1;
+  return hs__headers_get(&j->req->strip, name, 0) != NULL ||
+         hs__headers_count(&j->req->strip, name) > 0;
+}
+
+static int add_header(struct curl_slist **list, const char *name, const char *value) {
+  /* "Name;" sends an empty value; "Name:" would remove libcurl's own. */
+  char *line = *value ? hs__printf("%s: %s", name, value) : hs__printf("%s;", name);
+  if (!line) return -1;
+  struct curl_slist *l = curl_slist_append(*list, line);
+  free(line);
+  if (!l) return -1;
+  *list = l;
+  return 0;
+}
+
+const char *hs__transfer_setup(hs_job *j, CURL *easy, int64_t timeout_us) {
+  const hs_request *req = j->req;
+  j->easy = easy;
+  j->t_try = hs__now_us();
+  j->errbuf[0] = '\0';
+  char *wire_url = hs__url_without_fragment(j->url);
+  if (!wire_url) return "the URL does not parse";
+  curl_easy_reset(easy);
+  CURLcode rc = CURLE_OK;
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
+  SET(CURLOPT_URL, wire_url);
+  SET(CURLOPT_PRIVATE, j);
+  SET(CURLOPT_ERRORBUFFER, j->errbuf);
+  SET(CURLOPT_NOSIGNAL, 1L);
+  SET(CURLOPT_HEADERFUNCTION, on_header);
+  SET(CURLOPT_HEADERDATA, j);
+  SET(CURLOPT_WRITEFUNCTION, on_body);
+  SET(CURLOPT_WRITEDATA, j);
+  SET(CURLOPT_DEBUGFUNCTION, on_debug);
+  SET(CURLOPT_DEBUGDATA, j);
+  SET(CURLOPT_VERBOSE, 1L);  /* for CURLINFO_HEADER_OUT: what went on the wire */
+  /* We follow redirects ourselves; libcurl must never do it, nor speak anything else. */
+  SET(CURLOPT_FOLLOWLOCATION, 0L);
+  SET(CURLOPT_MAXREDIRS, 0L);
+  SET(CURLOPT_PROTOCOLS_STR, "http,https");
+  SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+  SET(CURLOPT_HTTP09_ALLOWED, 0L);
+  SET(CURLOPT_USERAGENT, req->user_agent ? req->user_agent : HS_USER_AGENT);
+  SET(CURLOPT_EXPECT_100_TIMEOUT_MS, 1000L);
+  if (timeout_us > 0) SET(CURLOPT_TIMEOUT_MS, (long)((timeout_us + 999) / 1000));
+  if (req->connect_timeout_us > 0)
+    SET(CURLOPT_CONNECTTIMEOUT_MS, (long)((req->connect_timeout_us + 999) / 1000));
+  if (strncasecmp(j->url, "https:", 6) == 0) SET(CURLOPT_CERTINFO, 1L);
+  SET(CURLOPT_SSL_VERIFYPEER, req->verify ? 1L : 0L);
+  SET(CURLOPT_SSL_VERIFYHOST, req->verify ? 2L : 0L);
+  if (req->ca_file) SET(CURLOPT_CAINFO, req->ca_file);
+  if (req->proxy) SET(CURLOPT_PROXY, req->proxy);
+  if (req->ip) SET(CURLOPT_IPRESOLVE, req->ip[0] == '4' ? CURL_IPRESOLVE_V4 : CURL_IPRESOLVE_V6);
+  if (req->fresh_connect) SET(CURLOPT_FRESH_CONNECT, 1L);
+  if (req->http_version) {
+    long v = !strcmp(req->http_version, "1.0") ? CURL_HTTP_VERSION_1_0
+           : !strcmp(req->http_version, "1.1") ? CURL_HTTP_VERSION_1_1
+           : !strcmp(req->http_version, "2") ? CURL_HTTP_VERSION_2TLS
+           : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
+    SET(CURLOPT_HTTP_VERSION, v);
+  }
+  for (size_t i = 0; i < req->resolve.n && rc == CURLE_OK; i++) {
+    struct curl_slist *l = curl_slist_append(j->resolve, req->resolve.v[i].name);
+    if (!l) return free(wire_url), "out of memory";
+    j->resolve = l;
+  }
+  if (j->resolve) SET(CURLOPT_RESOLVE, j->resolve);
+
+  /* Method and body. */
+  const char *m = j->method;
+  if (!strcmp(m, "HEAD")) {
+    SET(CURLOPT_NOBODY, 1L);
+  } else if (j->send_body) {
+    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    SET(CURLOPT_POSTFIELDS, req->body);
+    if (strcmp(m, "POST")) SET(CURLOPT_CUSTOMREQUEST, m);
+  } else if (strcmp(m, "GET")) {
+    SET(CURLOPT_CUSTOMREQUEST, m);
+  } else {
+    SET(CURLOPT_HTTPGET, 1L);
+  }
+  free(wire_url);
+
+  /* Headers: the user's, minus what the redirect rules strip, plus Expect. */
+  for (size_t i = 0; i < req->headers.n; i++) {
+    const hs_header *h = &req->headers.v[i];
+    if (!skip_header(j, h->name) && add_header(&j->req_headers, h->name, h->value))
+      return "out of memory";
+  }
+  bool expect = j->send_body && !j->no_expect &&
+                (req->expect == HS_EXPECT_ALWAYS ||
+                 (req->expect == HS_EXPECT_AUTO && req->body_len >= 1024 * 1024));
+  j->sent_expect = expect;
+  struct curl_slist *l = curl_slist_append(j->req_headers, expect ? "Expect: 100-continue" : "Expect:");
+  if (!l) return "out of memory";
+  j->req_headers = l;
+  SET(CURLOPT_HTTPHEADER, j->req_headers);
+#undef SET
+  return rc == CURLE_OK ? NULL : curl_easy_strerror(rc);
+}
+
+/* ---- after the try ------------------------------------------------------------------ */
+
+static int64_t info_us(CURL *easy, CURLINFO what) {
+  curl_off_t v = 0;
+  return curl_easy_getinfo(easy, what, &v) == CURLE_OK ? (int64_t)v : 0;
+}
+
+/* libcurl gives cumulative times since the start; phases are their differences. */
+static void read_timing(hs_job *j, hs_timing *t, bool got_response) {
+  CURL *e = j->easy;
+  int64_t dns = info_us(e, CURLINFO_NAMELOOKUP_TIME_T), con = info_us(e, CURLINFO_CONNECT_TIME_T),
+          app = info_us(e, CURLINFO_APPCONNECT_TIME_T), pre = info_us(e, CURLINFO_PRETRANSFER_TIME_T),
+          start = info_us(e, CURLINFO_STARTTRANSFER_TIME_T), total = info_us(e, CURLINFO_TOTAL_TIME_T);
+  long connects = 0;
+  curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
+  hs__timing_none(t);
+  t->reused = connects == 0 && pre > 0;
+  if (!t->reused) {
+    if (dns > 0) t->dns = dns;
+    if (con > 0) t->connect = con - dns;
+    if (app > 0) t->tls = app - con;
+  }
+  int64_t ready = app > 0 ? app : con;
+  if (pre > 0) t->send = pre - ready > 0 ? pre - ready : 0;
+  if (start > 0 && pre > 0) t->wait = start - pre;
+  if (start > 0 && got_response) t->receive = total - start;
+  t->total = total;
+}
+
+static int month_index(const char *m) {
+  static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  const char *p = strstr(months, m);
+  return p && strlen(m) == 3 ? (int)(p - months) / 3 : -1;
+}
+
+/* OpenSSL prints "Nov 25 12:00:00 2027 GMT". */
+static int64_t parse_cert_time(const char *s) {
+  char mon[4] = {0};
+  int d, hh, mm, ss, y;
+  if (sscanf(s, "%3s %d %d:%d:%d %d", mon, &d, &hh, &mm, &ss, &y) != 6) return HS_NONE;
+  int m = month_index(mon);
+  if (m < 0) return HS_NONE;
+  /* days from civil (Howard Hinnant) */
+  int yy = y - (m < 2), mo = m + 1;
+  int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+  int64_t yoe = yy - era * 400;
+  int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  int64_t days = era * 146097 + doe - 719468;
+  return days * 86400 + hh * 3600 + mm * 60 + ss;
+}
+
+static void read_tls(hs_job *j, hs_hop *hop) {
+  free(hop->tls_version); free(hop->tls_cipher);
+  hop->tls_version = j->tls_version; hop->tls_cipher = j->tls_cipher;
+  j->tls_version = j->tls_cipher = NULL;
+  struct curl_certinfo *ci = NULL;
+  if (curl_easy_getinfo(j->easy, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci || ci->num_of_certs < 1)
+    return;
+  for (struct curl_slist *l = ci->certinfo[0]; l; l = l->next) {
+    const char *s = l->data;
+    if (!strncmp(s, "Subject:", 8)) { free(hop->cert_subject); hop->cert_subject = hs__strdup(s + 8); }
+    else if (!strncmp(s, "Issuer:", 7)) { free(hop->cert_issuer); hop->cert_issuer = hs__strdup(s + 7); }
+    else if (!strncmp(s, "Expire date:", 12)) {
+      free(hop->cert_expire);
+      hop->cert_expire = hs__strdup(s + 12);
+      hop->cert_not_after = parse_cert_time(s + 12);
+    }
+  }
+  long verify = 1;
+  curl_easy_getinfo(j->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
+  hop->tls_verified = j->req->verify && verify == 0;
+}
+
+static hs_error_kind classify(hs_job *j, CURLcode code) {
+  if (j->headers_too_large) return HS_ERR_HEADERS_TOO_LARGE;
+  if (j->body_too_large) return HS_ERR_BODY_TOO_LARGE;
+  switch (code) {
+  case CURLE_OK: return j->final_seen ? HS_ERR_NONE : HS_ERR_PROTOCOL;
+  case CURLE_URL_MALFORMAT: return HS_ERR_URL;
+  case CURLE_COULDNT_RESOLVE_HOST: case CURLE_COULDNT_RESOLVE_PROXY: return HS_ERR_DNS;
+  case CURLE_COULDNT_CONNECT: return HS_ERR_CONNECT;
+  case CURLE_OPERATION_TIMEDOUT: return HS_ERR_TIMEOUT;
+  case CURLE_PARTIAL_FILE: return j->final_seen ? HS_ERR_INCOMPLETE_BODY : HS_ERR_RESET;
+  case CURLE_RECV_ERROR: case CURLE_SEND_ERROR: case CURLE_GOT_NOTHING: return HS_ERR_RESET;
+  case CURLE_WEIRD_SERVER_REPLY: case CURLE_UNSUPPORTED_PROTOCOL: case CURLE_HTTP2:
+  case CURLE_HTTP2_STREAM: case CURLE_BAD_CONTENT_ENCODING: case CURLE_HTTP3:
+    return HS_ERR_PROTOCOL;
+  case CURLE_FILESIZE_EXCEEDED: return HS_ERR_BODY_TOO_LARGE;
+  case CURLE_ABORTED_BY_CALLBACK: return HS_ERR_CANCELLED;
+  case CURLE_SSL_CONNECT_ERROR: case CURLE_PEER_FAILED_VERIFICATION: case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_CIPHER: case CURLE_SSL_CACERT_BADFILE: case CURLE_SSL_ISSUER_ERROR:
+  case CURLE_SSL_PINNEDPUBKEYNOTMATCH: case CURLE_SSL_INVALIDCERTSTATUS: case CURLE_SSL_CRL_BADFILE:
+  case CURLE_SSL_SHUTDOWN_FAILED: case CURLE_SSL_ENGINE_NOTFOUND: case CURLE_SSL_ENGINE_SETFAILED:
+  case CURLE_USE_SSL_FAILED: case CURLE_SSL_ENGINE_INITFAILED:
+    return HS_ERR_TLS;
+  default: return HS_ERR_OTHER;
+  }
+}
+
+static void error_message(hs_job *j, hs_error_kind kind, CURLcode code, char **out) {
+  free(*out);
+  if (kind == HS_ERR_HEADERS_TOO_LARGE)
+    *out = hs__printf("the response headers passed %lld bytes", (long long)j->req->max_header_bytes);
+  else if (kind == HS_ERR_BODY_TOO_LARGE)
+    *out = hs__printf("the body passed max_body (%lld bytes); the first %lld were kept",
+                      (long long)j->req->max_body, (long long)j->req->max_body);
+  else if (kind == HS_ERR_PROTOCOL && code == CURLE_OK)
+    *out = hs__strdup("the transfer ended without a final response");
+  else
+    *out = hs__strdup(j->errbuf[0] ? j->errbuf : curl_easy_strerror(code));
+  if (*out) {
+    size_t n = strlen(*out);
+    while (n && (*out)[n - 1] == '\n') (*out)[--n] = '\0';
+  }
+}
+
+hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
+  hs_result *r = j->res;
+  hs_hop *hop = hs__result_last_hop(r);
+  hs_attempt *a = &r->attempts[j->attempt];
+  hs_error_kind kind = classify(j, code);
+  bool got = j->final_seen;
+
+  read_timing(j, &a->timing, got);
+  a->sent_expect = j->sent_expect;
+  a->status = got ? j->cur_status : 0;
+  a->error = kind;
+  if (kind) error_message(j, kind, code, &a->error_message);
+  r->curl_code = (int)code;
+  long os_errno = 0;
+  curl_easy_getinfo(j->easy, CURLINFO_OS_ERRNO, &os_errno);
+  r->os_errno = (int)os_errno;
+
+  hop->tries++;
+  hop->timing = a->timing;
+  hs__headers_free(&hop->request_headers);
+  hop->request_headers = j->sent_headers;
+  memset(&j->sent_headers, 0, sizeof j->sent_headers);
+  char *ip = NULL;
+  long port = 0;
+  if (curl_easy_getinfo(j->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip && *ip) {
+    free(hop->remote_ip);
+    hop->remote_ip = hs__strdup(ip);
+    curl_easy_getinfo(j->easy, CURLINFO_PRIMARY_PORT, &port);
+    hop->remote_port = (int)port;
+  }
+  if (strncasecmp(j->url, "https:", 6) == 0) read_tls(j, hop);
+  if (got) {
+    hop->status = j->cur_status;
+    free(hop->reason_phrase); free(hop->http_version);
+    hop->reason_phrase = j->cur_reason;
+    hop->http_version = j->cur_version;
+    j->cur_reason = j->cur_version = NULL;
+    hs__headers_free(&hop->headers);
+    hop->headers = j->cur_headers;
+    memset(&j->cur_headers, 0, sizeof j->cur_headers);
+    free(hop->location);
+    hop->location = hs__strdup(hs__headers_get(&hop->headers, "location", 0));
+    free(r->body);
+    r->body = j->body.p;
+    r->body_len = j->body.n;
+    memset(&j->body, 0, sizeof j->body);
+  }
+  return kind;
+}
+
+void hs__transfer_reset(hs_job *j) {
+  curl_slist_free_all(j->req_headers);
+  curl_slist_free_all(j->resolve);
+  j->req_headers = j->resolve = NULL;
+  free(j->cur_reason); free(j->cur_version); free(j->tls_version); free(j->tls_cipher);
+  j->cur_reason = j->cur_version = j->tls_version = j->tls_cipher = NULL;
+  hs__headers_free(&j->cur_headers);
+  hs__headers_free(&j->sent_headers);
+  free(j->body.p);
+  memset(&j->body, 0, sizeof j->body);
+  j->cur_status = 0;
+  j->final_seen = false;
+  j->header_bytes = 0;
+  j->headers_too_large = j->body_too_large = false;
+  j->easy = NULL;
+}

@@ -1,0 +1,56 @@
+/* One try of one hop on a libcurl easy handle: set-up, the callbacks that record
+ * what arrives, and reading what happened once libcurl is done with it. */
+#ifndef HS_TRANSFER_H
+#define HS_TRANSFER_H
+
+#include <curl/curl.h>
+
+#include "internal.h"
+
+typedef struct hs_job {
+  uint64_t id;
+  hs_request *req;            /* the job's own copy */
+  hs_result *res;
+  hs_callback cb;
+  hs_interim_callback icb;
+  void *userdata;
+  int state;
+  struct hs_job *next;        /* in an origin's queue or the done list */
+  struct hs_job *hnext;       /* in the client's id table */
+  size_t active_slot;         /* in the client's list of active jobs */
+  size_t origin_index;
+  int64_t t_added, t_enqueued, t_first_try, wake_at;
+  const char *wait_cause;     /* why the job waits now */
+  /* the current hop */
+  char *url, *method;
+  bool send_body, drop_content_headers, stripped, no_expect;
+  int redirects, retries;
+  char **seen; size_t n_seen, cap_seen;   /* "METHOD url" of every hop, for loops */
+  /* the current try */
+  CURL *easy;
+  struct curl_slist *req_headers, *resolve;
+  char errbuf[CURL_ERROR_SIZE];
+  size_t attempt;             /* index in res->attempts */
+  int64_t t_try;              /* monotonic start of this try */
+  bool sent_expect;
+  int cur_status;             /* of the response head being read */
+  char *cur_reason, *cur_version;
+  hs_headers cur_headers;
+  bool final_seen;            /* the final response's head is complete */
+  size_t header_bytes;
+  bool headers_too_large, body_too_large;
+  hs_buf body;
+  hs_headers sent_headers;    /* what went on the wire (CURLINFO_HEADER_OUT) */
+  char *tls_version, *tls_cipher;
+  size_t interim_delivered;   /* interim responses already given to icb */
+} hs_job;
+
+/* Returns NULL or a message saying why the handle could not be set up. */
+const char *hs__transfer_setup(hs_job *j, CURL *easy, int64_t timeout_us);
+/* Records into j->res what the finished try got: timing, status, headers, errors.
+ * Returns the error kind of the try (HS_ERR_NONE when a whole response came). */
+hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code);
+/* Drops the per-try state (lists, buffers); the easy handle is the caller's. */
+void hs__transfer_reset(hs_job *j);
+
+#endif

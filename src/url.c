@@ -1,0 +1,98 @@
+/* URL handling through curl_url (never by hand). */
+#include <ctype.h>
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "url.h"
+
+static CURLU *parse(const char *url) {
+  CURLU *u = curl_url();
+  if (!u) return NULL;
+  if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+    curl_url_cleanup(u);
+    return NULL;
+  }
+  return u;
+}
+
+static char *part(CURLU *u, CURLUPart what, unsigned flags) {
+  char *v = NULL;
+  if (curl_url_get(u, what, &v, flags) != CURLUE_OK) return NULL;
+  char *copy = hs__strdup(v);
+  curl_free(v);
+  return copy;
+}
+
+static void lower(char *s) {
+  for (; s && *s; s++) *s = (char)tolower((unsigned char)*s);
+}
+
+char *hs__url_scheme(const char *url) {
+  CURLU *u = parse(url);
+  if (!u) return NULL;
+  char *s = part(u, CURLUPART_SCHEME, 0);
+  curl_url_cleanup(u);
+  lower(s);
+  return s;
+}
+
+char *hs__url_origin(const char *url) {
+  CURLU *u = parse(url);
+  if (!u) return NULL;
+  char *scheme = part(u, CURLUPART_SCHEME, 0);
+  char *host = part(u, CURLUPART_HOST, 0);
+  char *port = part(u, CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  curl_url_cleanup(u);
+  char *o = NULL;
+  if (scheme && host) {
+    lower(scheme);
+    lower(host);
+    o = hs__printf("%s://%s:%s", scheme, host, port ? port : "");
+  }
+  free(scheme); free(host); free(port);
+  return o;
+}
+
+char *hs__url_normalize(const char *url) {
+  CURLU *u = parse(url);
+  if (!u) return NULL;
+  char *host = part(u, CURLUPART_HOST, 0);
+  lower(host);
+  if (host) curl_url_set(u, CURLUPART_HOST, host, 0);
+  free(host);
+  curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+  char *n = part(u, CURLUPART_URL, CURLU_NO_DEFAULT_PORT);
+  curl_url_cleanup(u);
+  return n;
+}
+
+char *hs__url_resolve(const char *base, const char *location) {
+  if (!location || !*location) return NULL;
+  for (const char *p = location; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f) return NULL;
+  CURLU *u = parse(base);
+  if (!u) return NULL;
+  char *base_fragment = part(u, CURLUPART_FRAGMENT, 0);
+  char *out = NULL;
+  if (curl_url_set(u, CURLUPART_URL, location, CURLU_NON_SUPPORT_SCHEME) ==
+      CURLUE_OK) {
+    char *frag = part(u, CURLUPART_FRAGMENT, 0);
+    if (!frag && base_fragment) curl_url_set(u, CURLUPART_FRAGMENT, base_fragment, 0);
+    free(frag);
+    out = part(u, CURLUPART_URL, 0);
+  }
+  free(base_fragment);
+  curl_url_cleanup(u);
+  return out;
+}
+
+char *hs__url_without_fragment(const char *url) {
+  CURLU *u = parse(url);
+  if (!u) return NULL;
+  curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+  char *n = part(u, CURLUPART_URL, 0);
+  curl_url_cleanup(u);
+  return n;
+}
