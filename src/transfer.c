@@ -313,6 +313,8 @@ static void read_tls(hs_job *j, hs_hop *hop) {
 static hs_error_kind classify(hs_job *j, CURLcode code) {
   if (j->headers_too_large) return HS_ERR_HEADERS_TOO_LARGE;
   if (j->body_too_large) return HS_ERR_BODY_TOO_LARGE;
+  /* After a final 101 the connection speaks another protocol: nothing more to read. */
+  if (j->final_seen && j->cur_status == 101) return HS_ERR_NONE;
   switch (code) {
   case CURLE_OK: return j->final_seen ? HS_ERR_NONE : HS_ERR_PROTOCOL;
   case CURLE_URL_MALFORMAT: return HS_ERR_URL;

@@ -233,10 +233,6 @@ static int utf8_valid(const unsigned char *s, size_t n)
         else if ((c & 0xf0) == 0xe0) { k = 2; min = 0x800; c &= 0x0f; }
         else if ((c & 0xf8) == 0xf0) { k = 3; min = 0x10000; c &= 0x07; }
         else return 0;
-        if (i + k >= n + 0 && i + k > n - 1 + 1)
-            return 0;
-        if (i + k >= n + 1)
-            return 0;
         for (size_t j = 1; j <= k; j++) {
             if (i + j >= n || (s[i + j] & 0xc0) != 0x80)
                 return 0;
@@ -423,7 +419,7 @@ struct opts {
     const char *body, *raw;
     size_t body_len, raw_len;
     int body_set, raw_set;
-    long long bytes, len, chunk, fail, date_offset, port;
+    long long bytes, len, chunk, fail, date_offset, port, since;
     hdrs_t h, okh, trailers;
     struct interim *interims;
     size_t ninterims;
@@ -446,7 +442,8 @@ enum { CH_SIZE, CH_DATA, CH_DATA_END, CH_TRAILER, CH_DONE };
 struct request {
     char *head;            /* NUL-separated copy of the request head */
     char *qbuf;            /* decoded query parameters point in here */
-    char *method, *target, *version, *path, *query, *subject;
+    char *method, *target, *version, *path;
+    char *query;           /* raw query as received, for propagating along a chain */
     hdrs_t hdrs, trailers;
     buf_t trailer_buf;     /* request trailer lines, NUL-separated */
     int http10, keepalive, expect100, body_mode, chunk_state, control, count_ok;
@@ -517,6 +514,8 @@ static void push_data(struct conn *c, const char *d, size_t n, int paced)
     s->paced = paced;
 }
 
+static void push_str(struct conn *c, const char *s) { push_data(c, s, strlen(s), 0); }
+
 static void push_wait(struct conn *c, long ms)
 {
     if (ms > 0)
@@ -564,6 +563,7 @@ static void request_end(struct conn *c)
     }
     free(r->head);
     free(r->qbuf);
+    free(r->query);
     free(r->hdrs.v);
     free(r->trailers.v);
     buf_free(&r->trailer_buf);
@@ -762,6 +762,7 @@ static void set_opt(struct opts *o, const char *k, char *v, size_t vlen)
     else if (!strcmp(k, "url")) o->url = v;
     else if (!strcmp(k, "host")) o->host = v;
     else if (!strcmp(k, "port")) o->port = num(v, 0, 1, 65535);
+    else if (!strcmp(k, "since")) o->since = num(v, 0, 0, 1LL << 62);
     /* anything else is ignored, so tests may add cache-busters */
 }
 
@@ -790,13 +791,12 @@ static void parse_query(struct opts *o, char *q)
 /* ---- request parsing -------------------------------------------------------- */
 
 /* A canned error response that closes the connection. */
-static void respond_error(struct conn *c, int code, const char *text)
+static void respond_error(struct conn *c, const char *code, const char *text)
 {
     buf_t b = { 0 };
-    buf_addf(&b, "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
+    buf_addf(&b, "HTTP/1.1 %s %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
                  "Connection: close\r\n\r\n%s\n",
-             code, reason_for(code == 400 ? "400" : code == 431 ? "431" : code == 505 ? "505" : "501"),
-             strlen(text) + 1, text);
+             code, reason_for(code), strlen(text) + 1, text);
     push_data(c, b.p, b.len, 0);
     push_end(c, 0);
     buf_free(&b);
@@ -836,7 +836,7 @@ static void route_request(struct request *r)
     r->route = R_DEFAULT;
     if (path_is(p, "/status", &rest)) {
         r->route = R_STATUS;
-        r->subject = (char *)rest;
+        subject_of(r, rest, &reset);
     } else if (path_is(p, "/echo", NULL)) {
         r->route = R_ECHO;
     } else if (path_is(p, "/redirect", &rest)) {
@@ -904,7 +904,7 @@ static int parse_request(struct conn *c)
     if (!end) {
         c->scan_from = i > 2 ? i - 2 : 0;
         if (c->in.len > HEAD_MAX) {
-            respond_error(c, 431, "request head too large");
+            respond_error(c, "431", "request head too large");
             return 1;
         }
         return 0;
@@ -912,7 +912,7 @@ static int parse_request(struct conn *c)
     c->scan_from = 0;
     if (end > HEAD_MAX) {
         buf_consume(&c->in, end);
-        respond_error(c, 431, "request head too large");
+        respond_error(c, "431", "request head too large");
         return 1;
     }
 
@@ -971,12 +971,12 @@ static int parse_request(struct conn *c)
     }
     if (bad || !r->method) {
         request_end(c);
-        respond_error(c, 400, "malformed request head");
+        respond_error(c, "400", "malformed request head");
         return 1;
     }
     if (strncmp(r->version, "HTTP/1.", 7) || !r->version[7] || r->version[8]) {
         request_end(c);
-        respond_error(c, 505, "only HTTP/1.x is spoken here");
+        respond_error(c, "505", "only HTTP/1.x is spoken here");
         return 1;
     }
     r->http10 = r->version[7] == '0';
@@ -989,7 +989,7 @@ static int parse_request(struct conn *c)
         size_t n = strlen(te);
         if (n < 7 || strcasecmp(te + n - 7, "chunked")) {
             request_end(c);
-            respond_error(c, 501, "unsupported Transfer-Encoding");
+            respond_error(c, "501", "unsupported Transfer-Encoding");
             return 1;
         }
         r->body_mode = BODY_CHUNKED;
@@ -1005,7 +1005,7 @@ static int parse_request(struct conn *c)
             if (!*v || *e || errno || *v == '-' || *v == '+' ||
                 (r->body_mode == BODY_LENGTH && n != r->cl)) {
                 request_end(c);
-                respond_error(c, 400, "bad Content-Length");
+                respond_error(c, "400", "bad Content-Length");
                 return 1;
             }
             r->body_mode = BODY_LENGTH;
@@ -1032,13 +1032,20 @@ static int parse_request(struct conn *c)
     if (hash)
         *hash = 0;
     char *q = strchr(path, '?');
+    buf_t rawq = { 0 };
+    buf_adds(&rawq, q ? q + 1 : "");
+    r->query = rawq.p;
     if (q)
         *q++ = 0;
     r->path = path;
-    r->query = q ? q : (char *)"";
     route_request(r);
     if (q)
         parse_query(&r->o, q);
+    if (r->route == R_STATUS && strcspn(r->subject_key, " \t\r\n") != strlen(r->subject_key)) {
+        request_end(c);
+        respond_error(c, "400", "bad status code in path");
+        return 1;
+    }
 
     c->nreq++;
     r->conn_req = c->nreq;
@@ -1065,10 +1072,8 @@ static int parse_request(struct conn *c)
     if (r->body_mode != BODY_NONE && r->expect100) {
         switch (r->o.expect) {
         case EXP_CONTINUE: {
-            char cont[64];
-            int n = snprintf(cont, sizeof cont, "%s 100 Continue\r\n\r\n",
-                             r->o.version ? "HTTP/1.1" : r->o.http10 ? "HTTP/1.0" : "HTTP/1.1");
-            push_data(c, cont, (size_t)n, 0);
+            static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+            push_data(c, cont, sizeof cont - 1, 0);
             push_step(c, ST_READ_BODY);
             break;
         }
@@ -1248,21 +1253,16 @@ static void make_location(buf_t *b, struct conn *c, struct request *r, const cha
         buf_adds(b, loc[0] == 'a' ? "http://" : "//");
         origin_of(b, c, r);
         buf_adds(b, target);
-    } else { /* relative: ../ for each directory of the current path not shared */
-        const char *cur = r->path, *t = target;
-        const char *cur_dir_end = strrchr(cur, '/');
-        size_t common = 0; /* length of the shared directory prefix, ending in '/' */
-        for (size_t k = 0; cur + k <= cur_dir_end && t[k] && cur[k] == t[k]; k++)
+    } else { /* relative: "../" for each directory of the current path not shared */
+        const char *cur = r->path, *dir_end = strrchr(cur, '/');
+        size_t common = 0; /* shared prefix, up to and including a '/' */
+        for (size_t k = 0; dir_end && cur + k <= dir_end && target[k] == cur[k]; k++)
             if (cur[k] == '/')
                 common = k + 1;
-        for (const char *p = cur + common; p < cur_dir_end; p++)
+        for (const char *p = cur + common; dir_end && p <= dir_end; p++)
             if (*p == '/')
                 buf_adds(b, "../");
-        if (common && cur + common <= cur_dir_end && cur_dir_end > cur + common - 1 &&
-            cur[common] && cur + common < cur_dir_end)
-            buf_adds(b, "../");
-        const char *rest = t + common;
-        buf_adds(b, *rest ? rest : "./");
+        buf_adds(b, target[common] ? target + common : "./");
     }
     if (r->o.frag) {
         buf_adds(b, "#");
@@ -1319,12 +1319,7 @@ static void respond_control(struct conn *c, struct request *r)
         break;
     }
     case C_LOG: {
-        unsigned long long since = (unsigned long long)num(r->o.key ? "0" : "0", 0, 0, 0);
-        for (size_t i = 0; r->query[0] && i < 1; i++) { /* since=N: only entries after id N */
-            const char *s = strstr(r->query, "since=");
-            if (s)
-                since = (unsigned long long)num(s + 6, 0, 0, 1LL << 62);
-        }
+        unsigned long long since = (unsigned long long)r->o.since; /* entries after id N */
         ctype = "application/x-ndjson";
         for (unsigned long long n = log_first; n < log_next; n++) {
             const struct logent *e = &logring[n % LOG_MAX];
@@ -1426,8 +1421,8 @@ static void build_response(struct conn *c)
 
     if (r->route == R_ECHO)
         o->echo = explicit_body = 1;
-    if (r->route == R_STATUS && *r->subject)
-        status = o->status ? o->status : r->subject;
+    if (r->route == R_STATUS && *r->subject_key)
+        status = o->status ? o->status : r->subject_key;
     if (r->route == R_COUNT && r->count_ok) {
         /* later hits: a plain success; only echo, okh= and the clock options apply */
         struct opts ok;
@@ -1438,18 +1433,11 @@ static void build_response(struct conn *c)
         ok.date_offset = o->date_offset;
         ok.version = o->version;
         ok.http10 = o->http10;
-        ok.h = o->okh;
-        o->okh.v = NULL;
-        ok.okh = o->h;
-        ok.trailers = o->trailers;
-        ok.interims = o->interims;
-        ok.ninterims = 0;
         ok.status = o->ok ? o->ok : "200";
-        ok.key = o->key;
-        ok.expect = o->expect;
-        ok.reset_wait_ms = o->reset_wait_ms;
-        ok.trailers.n = 0;
-        *o = ok; /* ownership of the lists moves with it */
+        ok.h = o->okh; /* moves: the success headers become the headers */
+        memset(&o->okh, 0, sizeof o->okh);
+        opts_free(o);
+        *o = ok;
         status = o->status;
         explicit_body = o->echo;
         if (!o->echo) {
@@ -1525,9 +1513,9 @@ static void build_response(struct conn *c)
         if (o->raw_set)
             push_data(c, o->raw, o->raw_len, 0);
         else if (o->garbage == 1)
-            push_data(c, "HTTZ/1.1 2x0 ???\r\n", 18, 0);
+            push_str(c, "HTTZ/1.1 2x0 ???\r\n");
         else
-            push_data(c, "HTTP/1.1 200 OK\r\nthis is not a header\r\nContent-Length: 0\r\n\r\n", 59, 0);
+            push_str(c, "HTTP/1.1 200 OK\r\nthis is not a header\r\nContent-Length: 0\r\n\r\n");
         push_end(c, 0);
         goto out;
     }
@@ -1637,7 +1625,6 @@ static void build_response(struct conn *c)
     else if (close_after)
         push_end(c, 0);
 out:
-    (void)have_text;
     buf_free(&b);
     buf_free(&text);
     buf_free(&location);
@@ -1764,7 +1751,7 @@ static int run_steps(struct conn *c)
                     free(c->steps[i].data);
                 c->nsteps = ++c->cur;
                 request_end(c);
-                respond_error(c, 400, "malformed chunked body");
+                respond_error(c, "400", "malformed chunked body");
                 break;
             }
             if (r == 0) {

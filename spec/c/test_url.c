@@ -1,0 +1,51 @@
+/* URL rules: origins (default ports normalised), loop keys, Location resolution. */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "url.h"
+
+static int failures;
+
+static void expect_str(const char *what, char *got, const char *want, int line) {
+  if ((!got && want) || (got && !want) || (got && want && strcmp(got, want))) {
+    fprintf(stderr, "test_url.c:%d: %s: got %s, want %s\n", line, what, got ? got : "(null)", want ? want : "(null)");
+    failures++;
+  }
+  free(got);
+}
+#define ORIGIN(u, w) expect_str("origin " u, hs__url_origin(u), w, __LINE__)
+#define NORM(u, w) expect_str("normalize " u, hs__url_normalize(u), w, __LINE__)
+#define RESOLVE(b, l, w) expect_str("resolve " l, hs__url_resolve(b, l), w, __LINE__)
+
+int main(void) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  /* http://h and http://h:80 are one origin; scheme and host case do not matter. */
+  ORIGIN("http://h/x", "http://h:80");
+  ORIGIN("http://h:80/y", "http://h:80");
+  ORIGIN("HTTP://H:80", "http://h:80");
+  ORIGIN("https://h/", "https://h:443");
+  ORIGIN("https://h:8443/", "https://h:8443");
+  ORIGIN("not a url", NULL);
+  /* Loop keys: lowercase scheme and host, no default port, no fragment. */
+  NORM("HTTP://Example.COM:80/a?b#frag", "http://example.com/a?b");
+  NORM("https://example.com:443/", "https://example.com/");
+  NORM("http://example.com:8080/A", "http://example.com:8080/A");
+  /* Location resolution (RFC 3986 §5), fragments inherited (RFC 9110 §10.2.2). */
+  RESOLVE("http://h/a/b?q", "../c", "http://h/c");
+  RESOLVE("http://h/a/b", "/x?y=1", "http://h/x?y=1");
+  RESOLVE("http://h/a", "//other:81/p", "http://other:81/p");
+  RESOLVE("http://h/a", "https://s/p", "https://s/p");
+  RESOLVE("http://h/a#keep", "/b", "http://h/b#keep");
+  RESOLVE("http://h/a#old", "/b#new", "http://h/b#new");
+  RESOLVE("http://h/a", "ftp://f/x", "ftp://f/x");
+  RESOLVE("http://h/a", "", NULL);
+  RESOLVE("http://h/a", "/bad\r\nheader", NULL);
+  expect_str("without fragment", hs__url_without_fragment("http://h/a?b#c"), "http://h/a?b", __LINE__);
+  expect_str("scheme", hs__url_scheme("HTTPS://h/"), "https", __LINE__);
+  curl_global_cleanup();
+  if (failures) { fprintf(stderr, "test_url: %d failures\n", failures); return 1; }
+  puts("test_url: all passed");
+  return 0;
+}
