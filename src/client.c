@@ -177,6 +177,7 @@ static void job_enqueue(hs_client *c, hs_job *j, bool front) {
   origin *o = origin_get(c, j->url);
   if (!o) { job_fail(c, j, HS_ERR_OTHER, "out of memory"); return; }
   j->origin_index = (size_t)(o - c->origins);
+  j->t_enqueued = hs__now_us();
   queue_push(o, j, front);
 }
 
@@ -201,7 +202,14 @@ static void job_start(hs_client *c, hs_job *j) {
     j->t_first_try = now;
     j->res->timing.queue = now - j->t_added;
   }
-  j->res->attempts[j->attempt].started_us = now - j->t_first_try;
+  hs_attempt *a = &j->res->attempts[j->attempt];
+  a->started_us = now - j->t_first_try;
+  /* Held back by another request's Retry-After on this origin? */
+  const origin *o = &c->origins[j->origin_index];
+  if (o->backoff_until > j->t_enqueued && o->backoff_until <= now) {
+    int64_t from = o->backoff_from > j->t_enqueued ? o->backoff_from : j->t_enqueued;
+    a->held_us = o->backoff_until - from;
+  }
   int64_t left = time_left_us(j, now);
   if (left <= 0) {
     job_fail(c, j, HS_ERR_TIMEOUT, "the request's timeout ran out before the next try");

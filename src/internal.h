@@ -71,6 +71,7 @@ typedef struct hs_attempt {
   int64_t started_us;         /* since the request began */
   int64_t wait_us;            /* waited before the next try, HS_NONE if none */
   const char *cause;          /* why that wait: "retry-after", "backoff", ... */
+  int64_t held_us;            /* held before this try by a host-wide backoff (0: not) */
   hs_timing timing;
   bool got_100;               /* Expect: 100-continue answered by 100 */
   bool sent_expect;

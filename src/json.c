@@ -105,6 +105,7 @@ char *hs_result_to_json(const hs_result *r, int show_secrets) {
     hs__buf_adds(&b, ",\"started\":"); secs(&b, a->started_us);
     hs__buf_adds(&b, ",\"wait\":"); secs(&b, a->wait_us);
     hs__buf_adds(&b, ",\"cause\":"); str(&b, a->cause);
+    if (a->held_us > 0) { hs__buf_adds(&b, ",\"held\":"); secs(&b, a->held_us); hs__buf_adds(&b, ",\"held_cause\":\"host-backoff\""); }
     hs__buf_adds(&b, ",\"timing\":"); timing(&b, &a->timing);
     hs__buf_adds(&b, "}");
   }

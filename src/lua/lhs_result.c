@@ -178,6 +178,11 @@ static int build_field(lua_State *L, const hs_result *r, const char *k) {
       set_secs(L, "started", a->started_us);
       set_secs(L, "wait", a->wait_us);
       set_str(L, "cause", a->cause);
+      if (a->held_us > 0) {
+        set_secs(L, "held", a->held_us);
+        lua_pushliteral(L, "host-backoff");
+        lua_setfield(L, -2, "held_cause");
+      }
       if (a->sent_expect) {
         lua_pushboolean(L, 1); lua_setfield(L, -2, "expect_continue");
         lua_pushboolean(L, a->got_100); lua_setfield(L, -2, "got_100");

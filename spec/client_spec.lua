@@ -1,0 +1,176 @@
+-- The many-request client: caps, ordering, cancel, callbacks, re-entrancy, GC, await.
+local hs = require "httpstatus"
+local helper = require "helper"
+local cjson = require "cjson"
+
+describe("hs.client", function()
+  local srv, B
+  lazy_setup(function()
+    srv = helper.start_server()
+    B = "http://127.0.0.1:" .. srv.port
+  end)
+  lazy_teardown(function() if srv then srv:stop() end end)
+
+  it("never has more than per_host connections to the server at once", function()
+    hs.get(B .. "/stats/reset")
+    local c = hs.client { concurrency = 32, per_host = 3 }
+    local list = {}
+    for i = 1, 30 do list[i] = B .. "/status/200?stall_ms=30&i=" .. i end
+    local results = c:run_all(list)
+    c:close()
+    for _, r in ipairs(results) do assert.are.equal(200, r.status) end
+    local stats = cjson.decode(hs.get(B .. "/stats").body)
+    assert.is_true(stats.max_in_flight <= 3, "max in flight " .. stats.max_in_flight)
+    assert.is_true(stats.max_in_flight >= 2)
+  end)
+
+  it("never has more than concurrency requests in flight", function()
+    hs.get(B .. "/stats/reset")
+    local c = hs.client { concurrency = 5, per_host = 50 }
+    local list = {}
+    for i = 1, 40 do list[i] = B .. "/status/200?stall_ms=30&i=" .. i end
+    c:run_all(list)
+    c:close()
+    local stats = cjson.decode(hs.get(B .. "/stats").body)
+    assert.is_true(stats.max_in_flight <= 5)
+  end)
+
+  it("returns run_all results in input order, with per-request options", function()
+    local c = hs.client { timeout = 5 }
+    local r = c:run_all { B .. "/status/200?stall_ms=50", { url = B .. "/status/404", method = "HEAD" }, B .. "/status/204" }
+    c:close()
+    assert.are.same({ 200, 404, 204 }, { r[1].status, r[2].status, r[3].status })
+    assert.are.equal("HEAD", r[2].method)
+  end)
+
+  it("uses the client's options as defaults, overridable per request", function()
+    local c = hs.client { headers = { ["X-Default"] = "d" }, retry = false }
+    local r = c:run_all { B .. "/echo", { url = B .. "/echo", headers = { ["X-Default"] = "o" } },
+                          B .. "/status/503?h=Retry-After:0" }
+    c:close()
+    assert.are.equal("d", r[1].hops[1].request_headers:get("X-Default"))
+    assert.are.equal("o", r[2].hops[1].request_headers:get("X-Default"))
+    assert.are.equal(1, #r[3].attempts)
+  end)
+
+  it("calls each callback once, only from poll/run, never from add", function()
+    local c = hs.client {}
+    local calls = 0
+    local h = c:add(B .. "/status/200", function(res, handle)
+      calls = calls + 1
+      assert.are.equal(200, res.status)
+    end)
+    assert.are.equal(0, calls)
+    assert.is_false(h:done())
+    c:run()
+    assert.are.equal(1, calls)
+    assert.is_true(h:done())
+    assert.are.equal(200, h:result().status)
+    c:poll(0)
+    assert.are.equal(1, calls)
+    c:close()
+  end)
+
+  it("poll(0) returns at once and reports what is pending", function()
+    local c = hs.client {}
+    c:add(B .. "/status/200?stall_ms=300")
+    local t0 = os.clock()
+    local pending = c:poll(0)
+    assert.are.equal(1, pending)
+    assert.is_true(os.clock() - t0 < 0.1)
+    assert.is_number(c:next_timeout())
+    c:run()
+    assert.are.equal(0, c:poll(0))
+    assert.is_nil(c:next_timeout())
+    c:close()
+  end)
+
+  it("cancel: true while pending, the callback runs once at the next poll, error cancelled", function()
+    local c = hs.client { concurrency = 1 }
+    local seen = {}
+    local h1 = c:add(B .. "/status/200?stall_ms=2000", function(res) seen[#seen + 1] = res.error and res.error.kind end)
+    local h2 = c:add(B .. "/status/200", function(res) seen[#seen + 1] = res.error and res.error.kind end)
+    c:poll(0)
+    assert.is_true(h1:cancel())
+    assert.is_true(h2:cancel())   -- still queued
+    assert.are.equal(0, #seen)    -- not inside cancel
+    c:poll(0)
+    assert.are.same({ "cancelled", "cancelled" }, seen)
+    assert.is_false(h1:cancel())
+    assert.are.equal(1, #h1:result().hops)
+    c:close()
+  end)
+
+  it("keeps going when a callback raises, and keeps the error with that result", function()
+    local c = hs.client {}
+    local h = c:add(B .. "/status/200", function() error("callback broke") end)
+    local ok_calls = 0
+    c:add(B .. "/status/200", function() ok_calls = ok_calls + 1 end)
+    c:run()
+    assert.are.equal(1, ok_calls)
+    assert.matches("callback broke", h:result().callback_error)
+    c:close()
+  end)
+
+  it("refuses poll and run from inside a callback", function()
+    local c = hs.client {}
+    local err1, err2
+    c:add(B .. "/status/200", function()
+      local ok, e = pcall(c.poll, c, 0); err1 = not ok and e
+      ok, e = pcall(c.run, c); err2 = not ok and e
+    end)
+    c:run()
+    assert.matches("inside a callback", err1)
+    assert.matches("inside a callback", err2)
+    c:close()
+  end)
+
+  it("close cancels everything pending; <close> works", function()
+    local seen = 0
+    do
+      local c <close> = hs.client {}
+      for i = 1, 5 do c:add(B .. "/status/200?stall_ms=5000&i=" .. i, function(res)
+        assert.are.equal("cancelled", res.error.kind)
+        seen = seen + 1
+      end) end
+      c:poll(0)
+    end
+    assert.are.equal(5, seen)
+  end)
+
+  it("garbage-collects a client with requests in flight cleanly", function()
+    for _ = 1, 3 do
+      local c = hs.client {}
+      for i = 1, 10 do c:add(B .. "/status/200?stall_ms=1000&i=" .. i) end
+      c:poll(0)
+      c = nil
+      collectgarbage()
+      collectgarbage()
+    end
+    assert.are.equal(200, hs.get(B .. "/status/200").status)
+  end)
+
+  it("await yields inside a coroutine, and refuses to block outside one", function()
+    local c = hs.client {}
+    local h = c:add(B .. "/status/200?stall_ms=50")
+    assert.error_matches(function() c:await(h) end, "coroutine")
+    local got = {}
+    local co = coroutine.wrap(function()
+      got[1] = c:await(c:add(B .. "/status/201")).status
+      got[2] = hs.get(B .. "/status/202", { client = c }).status
+    end)
+    co()
+    c:run()
+    assert.are.same({ 201, 202 }, got)
+    c:close()
+  end)
+
+  it("raises on bad arguments", function()
+    assert.error_matches(function() hs.client { concurrency = 0 } end, "concurrency")
+    assert.error_matches(function() hs.client { timout = 1 } end, "unknown option 'timout'")
+    local c = hs.client {}
+    assert.error_matches(function() c:add { url = B, retries = 3 } end, "unknown option 'retries'")
+    assert.error_matches(function() c:add(B, 42) end, "bad argument #2 to 'add'")
+    c:close()
+  end)
+end)
