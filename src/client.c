@@ -14,6 +14,9 @@
 #include "transfer.h"
 #include "url.h"
 
+#define HS_POLL_BUDGET_US 300
+#define HS_POLL_STARTS 4
+
 typedef enum job_state { JOB_QUEUED, JOB_ACTIVE, JOB_WAITING, JOB_DONE } job_state;
 
 typedef struct origin {
@@ -38,6 +41,7 @@ struct hs_client {
   uint64_t next_id;
   CURL **pool; size_t n_pool, cap_pool;
   uint64_t rng;
+  int64_t deadline;           /* poll(0) stops starting and delivering past this */
   bool in_callback;
 };
 
@@ -237,13 +241,18 @@ static void job_start(hs_client *c, hs_job *j) {
 /* Starts queued jobs while the caps allow, taking origins in turn. */
 static void dispatch(hs_client *c, int64_t now) {
   bool progress = true;
+  int started = 0;
   while (c->active < c->concurrency && progress) {
     progress = false;
     for (size_t k = 0; k < c->n_origins && c->active < c->concurrency; k++) {
       origin *o = &c->origins[(c->rr + k) % c->n_origins];
       if (!o->head || o->active >= c->per_host || o->backoff_until > now) continue;
+      /* A frame-loop poll starts a few transfers at a time: each new one costs
+       * libcurl a connect and a send inside the next curl_multi_perform. */
+      if (c->deadline != INT64_MAX && (started >= HS_POLL_STARTS || hs__now_us() > c->deadline)) return;
       hs_job *j = queue_pop(o);
       job_start(c, j);
+      started++;
       progress = true;
     }
     c->rr++;
@@ -519,7 +528,9 @@ static void deliver_interim(hs_client *c, hs_job *j) {
 }
 
 static void deliver(hs_client *c) {
-  while (c->done_head) {
+  bool first = true;
+  while (c->done_head && (first || hs__now_us() <= c->deadline)) {
+    first = false;
     hs_job *j = c->done_head;
     c->done_head = j->next;
     if (!c->done_head) c->done_tail = NULL;
@@ -622,6 +633,9 @@ static void step(hs_client *c) {
 hs_code hs_client_poll(hs_client *c, int64_t timeout_us, size_t *pending) {
   if (!c) return HS_E_BADARG;
   if (c->in_callback) return HS_E_REENTRANT;
+  /* A non-blocking poll is for frame loops: it does a bounded slice of work and
+   * leaves the rest for the next call (next_timeout then says 0). */
+  c->deadline = timeout_us == 0 ? hs__now_us() + HS_POLL_BUDGET_US : INT64_MAX;
   step(c);
   if (!c->done_head && timeout_us != 0 && c->pending) {
     int64_t wait = hs_client_next_timeout_us(c);
@@ -700,6 +714,7 @@ hs_code hs_client_cancel(hs_client *c, uint64_t id) {
 
 void hs_client_cancel_all(hs_client *c) {
   if (!c) return;
+  c->deadline = INT64_MAX;
   for (size_t b = 0; b < c->n_buckets; b++)
     for (hs_job *j = c->buckets[b]; j; j = j->hnext)
       if (j->state != JOB_DONE) cancel_job(c, j);

@@ -4,7 +4,9 @@
  * each frame spends in the script and prints the statistics: the point is that
  * hundreds of requests in flight never stall a frame.
  *
- * usage: embed_host SCRIPT.lua [MAX_SECONDS] */
+ * usage: embed_host SCRIPT.lua [MAX_SECONDS] [MAX_FRAME_MS]
+ * Exits 1 when the script is not done in time or a frame spent more than
+ * MAX_FRAME_MS (default 8, half a frame) in the script. */
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
@@ -28,6 +30,7 @@ static int cmp(const void *a, const void *b) {
 int main(int argc, char **argv) {
   if (argc < 2) { fprintf(stderr, "usage: %s SCRIPT.lua [MAX_SECONDS]\n", argv[0]); return 2; }
   double max_seconds = argc > 2 ? atof(argv[2]) : 60;
+  double max_frame_ms = argc > 3 ? atof(argv[3]) : 8;
   lua_State *L = luaL_newstate();
   luaL_openlibs(L);
   luaL_requiref(L, "httpstatus", luaopen_httpstatus, 0);
@@ -69,6 +72,10 @@ int main(int argc, char **argv) {
   printf("frames %zu, in the script per frame: mean %.3f ms, p50 %.3f ms, p99 %.3f ms, max %.3f ms (a frame is %.1f ms)\n",
          n, n ? sum / n * 1e3 : 0, n ? spent[n / 2] * 1e3 : 0, n ? spent[n * 99 / 100] * 1e3 : 0,
          n ? spent[n - 1] * 1e3 : 0, frame * 1e3);
+  if (n && spent[n - 1] * 1e3 > max_frame_ms) {
+    fprintf(stderr, "embed: a frame spent %.3f ms in the script (limit %.1f ms)\n", spent[n - 1] * 1e3, max_frame_ms);
+    rc = 1;
+  }
   lua_getfield(L, script, "summary");
   if (lua_isfunction(L, -1) && lua_pcall(L, 0, 1, 0) == LUA_OK && lua_isstring(L, -1)) printf("%s\n", lua_tostring(L, -1));
   lua_close(L);
