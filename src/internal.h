@@ -74,6 +74,7 @@ typedef struct hs_attempt {
   int64_t held_us;            /* held before this try by a host-wide backoff (0: not) */
   hs_timing timing;
   bool got_100;               /* Expect: 100-continue answered by 100 */
+  bool no_retry_after;        /* a 429/503 that came without Retry-After */
   bool sent_expect;
 } hs_attempt;
 

@@ -397,6 +397,8 @@ hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
     memset(&j->cur_headers, 0, sizeof j->cur_headers);
     free(hop->location);
     hop->location = hs__strdup(hs__headers_get(&hop->headers, "location", 0));
+    a->no_retry_after = (hop->status == 429 || hop->status == 503) &&
+                        !hs__headers_get(&hop->headers, "retry-after", 0);
     free(r->body);
     r->body = j->body.p;
     r->body_len = j->body.n;

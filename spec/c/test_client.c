@@ -1,0 +1,118 @@
+/* The C API against the real test server: blocking hs_perform, the non-blocking
+ * client with callbacks, cancel, result references and accessors. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "httpstatus.h"
+
+static int failures;
+#define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "test_client.c:%d: %s\n", __LINE__, #cond); failures++; } } while (0)
+
+static char base[64];
+
+static hs_request *req_for(const char *path) {
+  char url[256];
+  snprintf(url, sizeof url, "%s%s", base, path);
+  hs_request *r = NULL;
+  CHECK(hs_request_new(&r, url) == HS_OK);
+  return r;
+}
+
+typedef struct seen { int calls; int status; uint64_t id; hs_result *kept; } seen;
+
+static void on_done(hs_client *c, uint64_t id, hs_result *r, void *ud) {
+  seen *s = ud;
+  s->calls++;
+  s->status = hs_result_status(r);
+  s->id = id;
+  hs_result_ref(r); /* keep it past the callback */
+  s->kept = r;
+}
+
+int main(void) {
+  const char *bin = getenv("HS_TESTSERVER");
+  if (!bin) bin = "build/spec/hs_testserver";
+  char cmd[512], pidfile[] = "/tmp/hs_test_client_XXXXXX";
+  int fd = mkstemp(pidfile);
+  if (fd >= 0) close(fd);
+  snprintf(cmd, sizeof cmd, "exec %s --pidfile %s", bin, pidfile);
+  FILE *srv = popen(cmd, "r");
+  int port = 0;
+  if (!srv || fscanf(srv, "PORT %d", &port) != 1) { fprintf(stderr, "no test server\n"); return 1; }
+  snprintf(base, sizeof base, "http://127.0.0.1:%d", port);
+  CHECK(hs_global_init() == HS_OK);
+
+  /* Blocking: a redirect chain, hop by hop. */
+  hs_request *req = req_for("/redirect/2");
+  hs_result *res = NULL;
+  CHECK(hs_perform(req, &res) == HS_OK);
+  CHECK(hs_result_status(res) == 200);
+  CHECK(hs_result_ok(res));
+  CHECK(hs_result_hop_count(res) == 3);
+  CHECK(hs_result_hop_status(res, 0) == 302);
+  const char *v = NULL;
+  CHECK(hs_result_header(res, "location", 0, 0, &v) == HS_OK && v && strstr(v, "/redirect/1"));
+  CHECK(hs_result_header(res, "no-such", 0, -1, &v) == HS_E_NOTFOUND && v == NULL);
+  char *json = hs_result_to_json(res, 0);
+  CHECK(json && strstr(json, "\"schema\":1"));
+  hs_free(json);
+  CHECK(hs_result_total_us(res) > 0);
+  hs_result_unref(res);
+  hs_request_free(req);
+
+  /* Errors are data; bad arguments are codes. */
+  req = req_for("/status/200?garbage=1");
+  CHECK(hs_perform(req, &res) == HS_OK);
+  CHECK(res && strcmp(hs_result_error_kind(res), "protocol") == 0);
+  CHECK(hs_result_status(res) == 0);
+  hs_result_unref(res);
+  CHECK(hs_request_set_str(req, HS_OPT_EXPECT_CONTINUE, "sometimes") == HS_E_BADARG);
+  CHECK(hs_request_set_int(req, HS_OPT_MAX_REDIRECTS, -1) == HS_E_BADARG);
+  CHECK(hs_request_add_header(req, "Bad Name", "x") == HS_E_BADARG);
+  CHECK(hs_request_add_header(req, "X-Ok", "a\r\nInjected: 1") == HS_E_BADARG);
+  hs_request_free(req);
+  CHECK(strcmp(hs_strerror(HS_E_BADARG), "bad argument") == 0);
+
+  /* The client: callbacks only from poll, cancel, next timeout. */
+  hs_client *c = NULL;
+  CHECK(hs_client_new(&c, NULL, 8, 4) == HS_OK);
+  seen a = {0}, b = {0};
+  uint64_t ida = 0, idb = 0;
+  hs_request *ra = req_for("/status/201"), *rb = req_for("/status/200?stall_ms=5000");
+  CHECK(hs_client_add(c, ra, on_done, &a, &ida) == HS_OK);
+  CHECK(hs_client_add(c, rb, on_done, &b, &idb) == HS_OK);
+  hs_request_free(ra); /* the client copied it */
+  hs_request_free(rb);
+  CHECK(a.calls == 0);
+  CHECK(hs_client_next_timeout_us(c) >= 0);
+  size_t pending = 2;
+  while (a.calls == 0) CHECK(hs_client_poll(c, 100000, &pending) == HS_OK);
+  CHECK(a.status == 201 && a.id == ida && pending == 1);
+  CHECK(hs_client_cancel(c, idb) == HS_OK);
+  CHECK(b.calls == 0);
+  CHECK(hs_client_poll(c, 0, &pending) == HS_OK);
+  CHECK(b.calls == 1 && pending == 0);
+  CHECK(strcmp(hs_result_error_kind(b.kept), "cancelled") == 0);
+  CHECK(hs_client_cancel(c, idb) == HS_E_NOTFOUND);
+  CHECK(hs_client_next_timeout_us(c) == -1);
+  hs_client_free(c);
+  /* Results kept with hs_result_ref outlive the client. */
+  CHECK(hs_result_status(a.kept) == 201);
+  hs_result_unref(a.kept);
+  hs_result_unref(b.kept);
+  hs_client_free(NULL);
+
+  FILE *pf = fopen(pidfile, "r");
+  int pid = 0;
+  if (pf && fscanf(pf, "%d", &pid) == 1 && pid > 0) kill(pid, SIGTERM);
+  if (pf) fclose(pf);
+  pclose(srv);
+  unlink(pidfile);
+  hs_global_cleanup();
+  if (failures) { fprintf(stderr, "test_client: %d failures\n", failures); return 1; }
+  puts("test_client: all passed");
+  return 0;
+}
