@@ -330,7 +330,8 @@ static void redirect_not_followed(rule_ctx *x) {
   if (!h) return;
   int s = h->status;
   if (s == 300 || s == 304 || s == 305 || s == 306)
-    FIND(x, (int)x->r->n_hops - 1, "%d is never followed automatically; it is the final response", s);
+    FIND(x, (int)x->r->n_hops - 1, "%d %s is never followed automatically; it is the final response%s",
+         s, reason(s), s == 304 ? " (use the cached copy it refers to)" : "");
 }
 
 static void method_changed_to_get(rule_ctx *x) {
@@ -533,9 +534,14 @@ static void unavailable_for_legal_reasons(rule_ctx *x) {
 /* ---- 5xx ------------------------------------------------------------------------------ */
 
 static void missing_retry_after(rule_ctx *x) {
-  EACH_HOP(x, i, h) {
-    if ((h->status == 429 || h->status == 503) && !hdr(h, "retry-after"))
-      FIND(x, (int)i, "%d without Retry-After: clients can only guess when to come back", h->status);
+  /* Every try counts: a 503 that was retried is no longer the hop's response. */
+  int last_hop = -1;
+  for (size_t i = 0; i < x->r->n_attempts; i++) {
+    const hs_attempt *a = &x->r->attempts[i];
+    if (!a->no_retry_after || (int)a->hop == last_hop) continue;
+    last_hop = (int)a->hop;
+    FIND(x, (int)a->hop, "%d without Retry-After (try %zu): clients can only guess when to come back",
+         a->status, i + 1);
   }
 }
 
@@ -668,19 +674,23 @@ static void retry_after_past(rule_ctx *x) {
 
 static void retry_after_given(rule_ctx *x) {
   EACH_HOP(x, i, h) {
+    if (h->status == 202 || h->status == 413) continue; /* their own rules name it */
     const char *first;
     hs_retry_after ra = hop_retry_after(h, &first);
     if (ra.kind != HS_RA_DELTA && !(ra.kind == HS_RA_DATE && !ra.past)) continue;
-    /* What the engine did with it: the wait after this hop's last try. */
-    const hs_attempt *last = NULL;
-    for (size_t k = 0; k < x->r->n_attempts; k++)
-      if (x->r->attempts[k].hop == i) last = &x->r->attempts[k];
+    /* What the engine did with it: the waits after this hop's tries. */
+    int64_t waited = HS_NONE;
+    for (size_t k = 0; k < x->r->n_attempts; k++) {
+      const hs_attempt *a = &x->r->attempts[k];
+      if (a->hop == i && a->wait_us != HS_NONE && a->cause && !strcmp(a->cause, "retry-after"))
+        waited = a->wait_us;
+    }
     char did[120] = "";
-    if (last && last->wait_us != HS_NONE && last->cause && !strcmp(last->cause, "retry-after"))
-      snprintf(did, sizeof did, "; waited %.3g s before the next %s", last->wait_us / 1e6,
+    if (waited != HS_NONE)
+      snprintf(did, sizeof did, "; waited %.3g s before the next %s", waited / 1e6,
                is_last(x, i) ? "try" : "hop");
     else if (is_last(x, i) && x->r->error == HS_ERR_RETRY_BUDGET)
-      snprintf(did, sizeof did, "; longer than the retry budget, so not waited");
+      snprintf(did, sizeof did, "; longer than the retry budget, so not waited for");
     FIND(x, (int)i, "%d with Retry-After: " CLIP ": come back in %lld s%s", h->status, first,
          (long long)ra.delay_s, did);
   }
@@ -739,12 +749,11 @@ static void content_length_with_transfer_encoding(rule_ctx *x) {
 
 static void tls_not_verified(rule_ctx *x) {
   if (x->req->verify) return;
-  EACH_HOP(x, i, h) {
-    if (strncasecmp(h->url, "https:", 6) == 0) {
+  for (size_t i = 0; i < x->r->n_hops; i++) /* with or without a response: TLS came first */
+    if (strncasecmp(x->r->hops[i].url, "https:", 6) == 0) {
       FIND(x, (int)i, "TLS certificate verification is off (verify = false): anyone on the path could answer");
       return;
     }
-  }
 }
 
 /* ---- the table: one row per rule, grouped by status class --------------------------- */

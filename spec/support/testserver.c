@@ -447,6 +447,7 @@ struct request {
     hdrs_t hdrs, trailers;
     buf_t trailer_buf;     /* request trailer lines, NUL-separated */
     int http10, keepalive, expect100, body_mode, chunk_state, control, count_ok;
+    int counted;           /* in the in-flight counters */
     unsigned long long cl, body_seen, chunk_left;
     buf_t body;
     enum route route;
@@ -555,7 +556,7 @@ static void request_end(struct conn *c)
     struct request *r = c->req;
     if (!r)
         return;
-    if (!r->control) {
+    if (r->counted) {
         g_st.in_flight--;
         listeners[r->port_idx].st.in_flight--;
         if (r->key)
@@ -1057,6 +1058,7 @@ static int parse_request(struct conn *c)
         }
         counters_up(&g_st, 0);
         counters_up(&listeners[c->port_idx].st, 0);
+        r->counted = 1;
         const char *kname = r->route == R_COUNT ? r->subject_key : r->o.key;
         r->key = key_get(kname, 1);
         if (r->key) {
@@ -1506,7 +1508,9 @@ static void build_response(struct conn *c)
     int close_after = !r->keepalive || o->http10 || o->nolen || informational ||
                       hdrs_has_token(&o->h, "Connection", "close") ||
                       (o->version && strcmp(o->version, "HTTP/1.1"));
-    int silent_close = o->cut == CUT_AFTER;
+    /* a lying len= leaves the framing broken: close (unannounced) after the body */
+    int silent_close = o->cut == CUT_AFTER ||
+                       (o->len >= 0 && !o->chunked && (unsigned long long)o->len != body_len && !is_head);
 
     push_wait(c, o->stall_ms);
     if (o->raw_set || o->garbage) {
@@ -1620,7 +1624,9 @@ static void build_response(struct conn *c)
             push_data(c, b.p, b.len, 0);
         }
     }
-    if (silent_close)
+    if (silent_close && o->cut != CUT_AFTER)
+        push_end(c, 0);
+    else if (silent_close)
         push_cut(c, o);
     else if (close_after)
         push_end(c, 0);
@@ -2052,8 +2058,16 @@ int main(int argc, char **argv)
         }
         nconns = w;
     }
-    for (size_t i = 0; i < nconns; i++)
+    for (size_t i = 0; i < nconns; i++) { /* free all, so leak checkers stay quiet */
         conn_close(conns[i]);
+        buf_free(&conns[i]->in);
+        free(conns[i]->steps);
+        free(conns[i]);
+    }
+    free(conns);
+    free(pfds);
+    for (int i = 0; i < nlisteners; i++)
+        close(listeners[i].fd);
     if (pidfile)
         unlink(pidfile);
     return 0;
