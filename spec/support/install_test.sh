@@ -21,8 +21,9 @@ int main(void) {
 C
 PKG_CONFIG_PATH="$pcdir" cc "$prefix/use.c" -o "$prefix/use" $(PKG_CONFIG_PATH="$pcdir" pkg-config --cflags --libs httpstatus)
 libdir=$(PKG_CONFIG_PATH="$pcdir" pkg-config --variable=libdir httpstatus)
-LD_LIBRARY_PATH="$libdir" "$prefix/use" | grep -q "I'm a teapot"
+run() { if [ -n "${HS_PRELOAD:-}" ]; then LD_PRELOAD="$HS_PRELOAD" "$@"; else "$@"; fi; }
+LD_LIBRARY_PATH="$libdir" run "$prefix/use" | grep -q "I'm a teapot"
 mod=$(dirname "$(find "$prefix" -name httpstatus.so | head -n 1)")
-LUA_CPATH="$mod/?.so" LUA_PATH="" lua5.4 -e 'assert(require("httpstatus").describe(418).reason == "I'"'"'m a teapot")'
-"$prefix/bin/httpstatus" explain 418 | grep -q "teapot"
+LUA_CPATH="$mod/?.so" LUA_PATH="" run lua5.4 -e 'assert(require("httpstatus").describe(418).reason == "I'"'"'m a teapot")'
+run "$prefix/bin/httpstatus" explain 418 | grep -q "teapot"
 echo "install test: C program, Lua module and command all work from $prefix"
