@@ -98,7 +98,7 @@ function helper.start_server(opts)
   -- A field, not a method, so both srv.url(path) and srv:url(path) work.
   srv.url = function(a, b, c)
     if type(a) == "table" then a, b = b, c end
-    return srv:base(b) .. (a or "")
+    return srv:base(b) .. (a or "/")
   end
   return srv
 end
@@ -123,19 +123,21 @@ function helper.use_server(opts)
     if box.srv then box.srv:stop() end
     box.srv = nil
   end)
-  return setmetatable({}, {
+  local proxy
+  proxy = setmetatable({}, {
     __index = function(_, k)
       local srv = assert(box.srv, "the test server is not running (outside a test?)")
       local v = srv[k]
       if type(v) == "function" and Server[k] == v then
-        return function(self, ...)
-          if self == box or rawequal(self, _) then return v(srv, ...) end
+        return function(self, ...)   -- proxy:stop() and proxy.stop() alike
+          if rawequal(self, proxy) then return v(srv, ...) end
           return v(srv, self, ...)
         end
       end
       return v
     end,
   })
+  return proxy
 end
 
 -- Percent-encodes everything but unreserved characters and ':' '/' (which the

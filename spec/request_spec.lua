@@ -4,9 +4,7 @@ local hs = require "httpstatus"
 local helper = require "helper"
 local cjson = require "cjson"
 
-local function enc(s)
-  return (s:gsub("[^%w%-%._~/]", function(c) return string.format("%%%02X", c:byte()) end))
-end
+local enc = helper.encode
 
 describe("hs.request", function()
   local srv, B

@@ -3,9 +3,7 @@ local hs = require "httpstatus"
 local helper = require "helper"
 local cjson = require "cjson"
 
-local function enc(s)
-  return (s:gsub("[^%w%-%._~/]", function(c) return string.format("%%%02X", c:byte()) end))
-end
+local enc = helper.encode
 
 local function ids(res)
   local t = {}
