@@ -115,11 +115,26 @@ end
 
 -- For a describe block: starts a server in lazy_setup, stops it in lazy_teardown, and
 -- returns a stand-in that forwards to it (srv:url, srv.port, ... work inside tests).
+-- busted puts lazy_setup and friends in the spec file's environment, not in _G: find
+-- them through the calling function's _ENV.
+local function busted_fn(name, level)
+  local info = debug.getinfo(level + 1, "f")
+  local i = 1
+  while info and info.func do
+    local up, val = debug.getupvalue(info.func, i)
+    if not up then break end
+    if up == "_ENV" and type(val) == "table" and val[name] then return val[name] end
+    i = i + 1
+  end
+  return rawget(_G, name)
+end
+
 function helper.use_server(opts)
   local box = {}
-  assert(lazy_setup and lazy_teardown, "helper.use_server must be called inside a describe")
-  lazy_setup(function() box.srv = helper.start_server(opts) end)
-  lazy_teardown(function()
+  local setup, teardown = busted_fn("lazy_setup", 2), busted_fn("lazy_teardown", 2)
+  assert(setup and teardown, "helper.use_server must be called inside a describe")
+  setup(function() box.srv = helper.start_server(opts) end)
+  teardown(function()
     if box.srv then box.srv:stop() end
     box.srv = nil
   end)

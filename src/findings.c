@@ -712,6 +712,7 @@ static void heuristic_caching(rule_ctx *x) {
 static void duplicate_content_length(rule_ctx *x) {
   EACH_HOP(x, i, h) {
     int64_t seen = -2;
+    size_t count = 0;
     bool differ = false;
     char list[300] = "";
     for (size_t k = 0; k < h->headers.n; k++) {
@@ -722,6 +723,7 @@ static void duplicate_content_length(rule_ctx *x) {
       for (const char *p = v; *p;) {
         while (*p == ' ' || *p == '\t' || *p == ',') p++;
         if (!*p) break;
+        count++;
         char *end;
         long long n = isdigit((unsigned char)*p) ? strtoll(p, &end, 10) : -1;
         if (n < 0) { differ = true; break; }
@@ -731,7 +733,7 @@ static void duplicate_content_length(rule_ctx *x) {
         while (*p && *p != ',') { if (*p != ' ' && *p != '\t') differ = true; p++; }
       }
     }
-    if (differ)
+    if (differ && count > 1)
       FIND(x, (int)i, "Content-Length values disagree (%s): the body's end is ambiguous, and the "
            "response must be treated as broken", list);
   }
