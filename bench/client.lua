@@ -2,19 +2,23 @@
 -- result that tallies it, then client:run(). Retries off (the 503s carry no
 -- Retry-After and must count once); redirects followed by the client (the default).
 --
---   lua5.4 bench/client.lua URLFILE [CONC] [--keep]
+--   lua5.4 bench/client.lua URLFILE [CONC] [--keep] [--feed]
 -- --keep: client:run_all(urls) and keep every result until the end, to measure
--- what keeping 100,000 results costs. Prints one RESULT line, like the C programs
--- (seconds=- : the runner takes the wall time of the process).
+-- what keeping 100,000 results costs. --feed: add 2*CONC URLs, then one more from
+-- each callback, instead of all up front (with --keep: results kept in a list).
+-- Prints one RESULT line, like the C programs (seconds=- : the runner takes the
+-- wall time of the process).
 local hs <const> = require "httpstatus"
 
-local file, conc, keep
+local file, conc, keep, feed
 for _, a in ipairs(arg) do
   if a == "--keep" then keep = true
+  elseif a == "--feed" then feed = true
   elseif not file then file = a
-  else conc = math.tointeger(tonumber(a)) end
+  elseif not conc and math.tointeger(tonumber(a)) then conc = math.tointeger(tonumber(a))
+  else io.stderr:write("client.lua: unexpected argument '", a, "'\n") os.exit(2) end
 end
-if not file then io.stderr:write("usage: client.lua URLFILE [CONC] [--keep]\n") os.exit(2) end
+if not file then io.stderr:write("usage: client.lua URLFILE [CONC] [--keep] [--feed]\n") os.exit(2) end
 conc = conc or 64
 
 local function proc_kb(field)
@@ -44,7 +48,23 @@ end
 -- from outside the process (bench/measure.c), start-up and list loading included.
 local client = hs.client{ concurrency = conc, per_host = conc, retry = false }
 local kept
-if keep then
+if feed then
+  kept = keep and {} or nil
+  local next_url = 1
+  local function on_result(res)
+    tally(res)
+    if kept then kept[#kept + 1] = res end
+    if next_url <= #urls then
+      next_url = next_url + 1
+      client:add(urls[next_url - 1], on_result)
+    end
+  end
+  while next_url <= #urls and next_url <= 2 * conc do
+    next_url = next_url + 1
+    client:add(urls[next_url - 1], on_result)
+  end
+  client:run()
+elseif keep then
   kept = client:run_all(urls)
   for _, res in ipairs(kept) do tally(res) end
 else

@@ -4,10 +4,7 @@
 local hs = require "httpstatus"
 local helper = require "helper"
 
--- Percent-encodes a query value; the test server decodes it before use.
-local function enc(s)
-  return (tostring(s):gsub("[^%w%-%._~/:,]", function(c) return string.format("%%%02X", c:byte()) end))
-end
+local enc = helper.encode
 
 -- path .. "?" .. k=v&..., values encoded; pairs as { k, v } to keep order and repeats.
 local function q(path, params)
@@ -287,8 +284,13 @@ describe("findings", function()
     ["retry-after-given"] = {
       fires = { { url = q("/status/503", { { "h", "Retry-After:120" } }), says = { "503", "Retry-After: 120", "120 s" } },
                 { url = q("/status/429", { { "h", "Retry-After:120" } }), opts = { retry = { attempts = 2, max_wait = 5 } },
-                  says = { "retry budget" } } },
-      silent = { { url = "/status/503" }, { url = "/status/200" } },
+                  says = { "retry budget" } },
+                -- The 503 was retried away; its attempt still says what was waited.
+                { url = q("/count/ra-given", { { "fail", "1" }, { "code", "503" }, { "h", "Retry-After:0" } }),
+                  opts = { retry = { attempts = 2, jitter = false } }, says = { "try 1", "503", "waited 0 s" } } },
+      silent = { { url = "/status/503" }, { url = "/status/200" },
+                 { url = q("/count/ra-silent", { { "fail", "1" }, { "code", "503" } }),
+                   opts = { retry = { attempts = 2, base = 0.01, jitter = false } } } },
     },
     ["heuristic-caching"] = {
       fires = { { url = "/status/404", says = { "404", "Cache-Control" } },

@@ -178,11 +178,12 @@ describe("hs.request", function()
       assert.are.equal(3, #res.hops)
     end)
 
-    it("does not follow when follow = false", function()
+    it("does not follow when follow = false, but resolves the Location", function()
       local res = hs.get(B .. "/redirect/2", { follow = false })
       assert.are.equal(302, res.status)
       assert.are.equal(1, #res.hops)
       assert.is_nil(res.error)
+      assert.are.equal(B .. "/redirect/1", res.hops[1].location_url)
     end)
 
     it("refuses other schemes without fetching anything", function()

@@ -85,7 +85,11 @@ describe("retries", function()
       { retry = { base = 0.01 } })
     assert.are.equal(200, res.status)
     assert.are.equal("backoff", res.attempts[1].cause)
-    -- the finding is about the hop's last response; the 503 is in attempts
+    -- the 503 that carried it was retried; its finding survives the 200
+    assert.is_true(ids(res)["retry-after-invalid"])
+    local msg
+    for _, f in ipairs(res.findings) do if f.id == "retry-after-invalid" then msg = f.message end end
+    assert.matches('"soon" on try 1', msg)
   end)
 
   it("reports an invalid Retry-After on the final response", function()

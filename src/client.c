@@ -5,6 +5,7 @@
  * libcurl callbacks only record; every decision is taken after
  * curl_multi_perform returns (curl docs: never remove a handle from inside). */
 #include <curl/curl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,10 @@ struct hs_client {
   CURL **pool; size_t n_pool, cap_pool;
   uint64_t rng;
   int64_t deadline;           /* poll(0) stops starting and delivering past this */
+  /* libcurl's sockets and timer (CURLMOPT_SOCKETFUNCTION/TIMERFUNCTION): we poll the
+   * sockets ourselves so one poll can act on a bounded number of ready sockets. */
+  struct pollfd *pfds, *ready; size_t n_pfds, cap_pfds;
+  int64_t curl_deadline;      /* when libcurl wants its timeout action; -1: never */
   bool in_callback;
 };
 
@@ -330,11 +335,8 @@ static bool follow_redirect(hs_client *c, hs_job *j, hs_hop *hop) {
   int s = hop->status;
   if (!j->req->follow || s < 300 || s > 399) return false;
   if (s != 301 && s != 302 && s != 303 && s != 307 && s != 308) return false;
-  if (!hop->location) return false;
-  char *target = hs__url_resolve(hop->url, hop->location);
-  if (!target) return false;
-  free(hop->location_url);
-  hop->location_url = target;
+  if (!hop->location_url) return false;
+  const char *target = hop->location_url;
 
   hs_result *r = j->res;
   char *scheme = hs__url_scheme(target);
@@ -546,6 +548,88 @@ static void deliver(hs_client *c) {
   }
 }
 
+/* ---- driving libcurl: socket_action on the sockets that are ready ---------------- */
+
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp) {
+  hs_client *c = userp;
+  size_t i = 0;
+  while (i < c->n_pfds && c->pfds[i].fd != fd) i++;
+  if (what == CURL_POLL_REMOVE) {
+    if (i < c->n_pfds) c->pfds[i] = c->pfds[--c->n_pfds];
+    return 0;
+  }
+  if (i == c->n_pfds) {
+    size_t cap = c->cap_pfds;
+    if (hs__grow((void **)&c->pfds, &c->cap_pfds, c->n_pfds, sizeof *c->pfds)) return -1;
+    if (c->cap_pfds != cap) {
+      struct pollfd *r = realloc(c->ready, c->cap_pfds * sizeof *r);
+      if (!r) return -1;
+      c->ready = r;
+    }
+    c->pfds[c->n_pfds++].fd = fd;
+  }
+  c->pfds[i].events = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) | ((what & CURL_POLL_OUT) ? POLLOUT : 0));
+  c->pfds[i].revents = 0;
+  return 0;
+}
+
+static int on_timer(CURLM *multi, long ms, void *userp) {
+  hs_client *c = userp;
+  c->curl_deadline = ms < 0 ? -1 : hs__now_us() + (int64_t)ms * 1000;
+  return 0;
+}
+
+static void curl_timeouts(hs_client *c) {
+  int running;
+  while (c->curl_deadline >= 0 && c->curl_deadline <= hs__now_us()) {
+    c->curl_deadline = -1;
+    curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  }
+}
+
+/* Waits at most wait_us (0: not at all) for a socket or libcurl's timer, then lets
+ * libcurl act on the ready sockets; a frame-loop poll stops at its deadline and
+ * leaves the other ready sockets for the next poll (poll() is level-triggered). */
+static void drive(hs_client *c, int64_t wait_us) {
+  int running;
+  curl_timeouts(c);
+  if (wait_us != 0 && c->curl_deadline >= 0) {
+    int64_t d = c->curl_deadline - hs__now_us();
+    if (d < wait_us) wait_us = d > 0 ? d : 0;
+  }
+  int ms = (int)((wait_us + 999) / 1000);
+  int n = poll(c->pfds, (nfds_t)c->n_pfds, ms);
+  if (n > 0) {
+    /* A snapshot: socket_action changes the set as it goes. */
+    size_t k = 0;
+    for (size_t i = 0; i < c->n_pfds; i++)
+      if (c->pfds[i].revents) c->ready[k++] = c->pfds[i];
+    for (size_t i = 0; i < k; i++) {
+      if (i > 0 && hs__now_us() > c->deadline) break;
+      short re = c->ready[i].revents;
+      int ev = ((re & (POLLIN | POLLHUP)) ? CURL_CSELECT_IN : 0) | ((re & POLLOUT) ? CURL_CSELECT_OUT : 0) |
+               ((re & (POLLERR | POLLNVAL)) ? CURL_CSELECT_ERR : 0);
+      curl_multi_socket_action(c->multi, c->ready[i].fd, ev, &running);
+    }
+  }
+  curl_timeouts(c);
+}
+
+static void step(hs_client *c, int64_t wait_us) {
+  int64_t now = hs__now_us();
+  run_timers(c, now);
+  dispatch(c, now);
+  drive(c, wait_us);
+  read_completions(c);
+  /* Hops and retries that are due now start in this same poll. */
+  size_t before = c->n_act;
+  dispatch(c, hs__now_us());
+  if (c->n_act != before) {
+    drive(c, 0);
+    read_completions(c);
+  }
+}
+
 /* ---- the public client ------------------------------------------------------------------ */
 
 hs_code hs_client_new(hs_client **out, const hs_request *defaults, int concurrency, int per_host) {
@@ -560,6 +644,11 @@ hs_code hs_client_new(hs_client **out, const hs_request *defaults, int concurren
   c->multi = curl_multi_init();
   if (defaults && !(c->defaults = hs_request_dup(defaults))) { hs_client_free(c); return HS_E_NOMEM; }
   if (!c->multi) { hs_client_free(c); return HS_E_CURL; }
+  c->curl_deadline = -1;
+  curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+  curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+  curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+  curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
   curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)per_host);
   curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)concurrency);
   curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)concurrency);
@@ -614,38 +703,18 @@ hs_code hs_client_add(hs_client *c, const hs_request *req, hs_callback cb, void 
   return hs_client_add_ex(c, req, cb, NULL, userdata, id);
 }
 
-static void step(hs_client *c) {
-  int running = 0;
-  int64_t now = hs__now_us();
-  run_timers(c, now);
-  dispatch(c, now);
-  curl_multi_perform(c->multi, &running);
-  read_completions(c);
-  /* Hops and retries that are due now start in this same poll. */
-  size_t before = c->n_act;
-  dispatch(c, hs__now_us());
-  if (c->n_act != before) {
-    curl_multi_perform(c->multi, &running);
-    read_completions(c);
-  }
-}
-
 hs_code hs_client_poll(hs_client *c, int64_t timeout_us, size_t *pending) {
   if (!c) return HS_E_BADARG;
   if (c->in_callback) return HS_E_REENTRANT;
   /* A non-blocking poll is for frame loops: it does a bounded slice of work and
    * leaves the rest for the next call (next_timeout then says 0). */
   c->deadline = timeout_us == 0 ? hs__now_us() + HS_POLL_BUDGET_US : INT64_MAX;
-  step(c);
+  step(c, 0);
   if (!c->done_head && timeout_us != 0 && c->pending) {
     int64_t wait = hs_client_next_timeout_us(c);
     if (wait < 0 || (timeout_us > 0 && timeout_us < wait)) wait = timeout_us;
-    if (wait != 0) {
-      int numfds = 0;
-      int ms = wait < 0 ? 1000 : (int)((wait + 999) / 1000);
-      curl_multi_poll(c->multi, NULL, 0, ms, &numfds);
-      step(c);
-    }
+    if (wait < 0) wait = 1000000;
+    if (wait != 0) step(c, wait);
   }
   for (size_t i = 0; i < c->n_act; i++) deliver_interim(c, c->act[i]);
   deliver(c);
@@ -663,13 +732,10 @@ int64_t hs_client_next_timeout_us(hs_client *c) {
     const origin *o = &c->origins[k];
     if (o->head && o->active < c->per_host && o->backoff_until <= now) return 0;
   }
-  if (c->active) {
-    long ms = -1;
-    curl_multi_timeout(c->multi, &ms);
-    if (ms >= 0 && ms * 1000 < best) best = ms * 1000;
-    /* libcurl may have no timer while it waits on sockets: ask again soon. */
-    if (best == INT64_MAX) best = 100000;
-  }
+  if (c->curl_deadline >= 0 && c->curl_deadline - now < best)
+    best = c->curl_deadline > now ? c->curl_deadline - now : 0;
+  /* With transfers waiting on sockets and no timer, ask again soon. */
+  if (c->active && best == INT64_MAX) best = 100000;
   return best == INT64_MAX ? -1 : best;
 }
 
@@ -733,6 +799,7 @@ void hs_client_free(hs_client *c) {
   for (size_t i = 0; i < c->n_origins; i++) free(c->origins[i].key);
   if (c->multi) curl_multi_cleanup(c->multi);
   free(c->pool); free(c->origins); free(c->waiting); free(c->buckets); free(c->act);
+  free(c->pfds); free(c->ready);
   hs_request_free(c->defaults);
   free(c);
 }

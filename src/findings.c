@@ -653,6 +653,13 @@ static void missing_date(rule_ctx *x) {
 }
 
 static void retry_after_invalid(rule_ctx *x) {
+  /* Earlier tries of a hop are gone from the hop's headers; their attempts keep it. */
+  for (size_t k = 0; k < x->r->n_attempts; k++) {
+    const hs_attempt *a = &x->r->attempts[k];
+    if (a->bad_retry_after && k + 1 < x->r->n_attempts && x->r->attempts[k + 1].hop == a->hop)
+      FIND(x, (int)a->hop, "Retry-After \"" CLIP "\" on try %zu is not delta-seconds or an HTTP-date; fell back to backoff",
+           a->bad_retry_after, k + 1);
+  }
   EACH_HOP(x, i, h) {
     const char *first;
     hs_retry_after ra = hop_retry_after(h, &first);
@@ -677,22 +684,28 @@ static void retry_after_given(rule_ctx *x) {
     if (h->status == 202 || h->status == 413) continue; /* their own rules name it */
     const char *first;
     hs_retry_after ra = hop_retry_after(h, &first);
-    if (ra.kind != HS_RA_DELTA && !(ra.kind == HS_RA_DATE && !ra.past)) continue;
-    /* What the engine did with it: the waits after this hop's tries. */
-    int64_t waited = HS_NONE;
+    bool valid = ra.kind == HS_RA_DELTA || (ra.kind == HS_RA_DATE && !ra.past);
+    /* What the engine did with it: the last wait a Retry-After caused after a try of this hop.
+     * An earlier try's response is gone once retried, but its attempt keeps status and wait. */
+    const hs_attempt *waited = NULL;
+    size_t nth = 0, tries = 0;
     for (size_t k = 0; k < x->r->n_attempts; k++) {
       const hs_attempt *a = &x->r->attempts[k];
-      if (a->hop == i && a->wait_us != HS_NONE && a->cause && !strcmp(a->cause, "retry-after"))
-        waited = a->wait_us;
+      if (a->hop != i) continue;
+      tries++;
+      if (a->wait_us != HS_NONE && a->cause && !strcmp(a->cause, "retry-after")) waited = a, nth = tries;
     }
-    char did[120] = "";
-    if (waited != HS_NONE)
-      snprintf(did, sizeof did, "; waited %.3g s before the next %s", waited / 1e6,
-               is_last(x, i) ? "try" : "hop");
-    else if (is_last(x, i) && x->r->error == HS_ERR_RETRY_BUDGET)
+    char did[160] = "";
+    if (waited)
+      snprintf(did, sizeof did, "; waited %.3g s before the next %s", waited->wait_us / 1e6,
+               waited->status >= 300 && waited->status <= 399 ? "hop" : "try");
+    else if (valid && is_last(x, i) && x->r->error == HS_ERR_RETRY_BUDGET)
       snprintf(did, sizeof did, "; longer than the retry budget, so not waited for");
-    FIND(x, (int)i, "%d with Retry-After: " CLIP ": come back in %lld s%s", h->status, first,
-         (long long)ra.delay_s, did);
+    if (valid)
+      FIND(x, (int)i, "%d with Retry-After: " CLIP ": come back in %lld s%s", h->status, first,
+           (long long)ra.delay_s, did);
+    else if (waited)
+      FIND(x, (int)i, "try %zu got %d with Retry-After%s", nth, waited->status, did);
   }
 }
 

@@ -75,6 +75,7 @@ typedef struct hs_attempt {
   hs_timing timing;
   bool got_100;               /* Expect: 100-continue answered by 100 */
   bool no_retry_after;        /* a 429/503 that came without Retry-After */
+  char *bad_retry_after;      /* a Retry-After that did not parse, as sent (NULL: none) */
   bool sent_expect;
 } hs_attempt;
 

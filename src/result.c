@@ -105,6 +105,7 @@ void hs_result_unref(hs_result *r) {
   }
   for (size_t i = 0; i < r->n_attempts; i++) {
     free(r->attempts[i].url); free(r->attempts[i].method); free(r->attempts[i].error_message);
+    free(r->attempts[i].bad_retry_after);
   }
   for (size_t i = 0; i < r->n_findings; i++) free(r->findings[i].message);
   free(r->hops); free(r->interim); free(r->attempts); free(r->findings);

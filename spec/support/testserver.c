@@ -56,6 +56,16 @@ static void *xrealloc(void *p, size_t n)
     return q;
 }
 
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fputs("hs_testserver: out of memory\n", stderr);
+        exit(1);
+    }
+    return p;
+}
+
 static void buf_reserve(buf_t *b, size_t extra)
 {
     if (b->len + extra + 1 > b->cap) {
@@ -519,7 +529,7 @@ static void push_data(struct conn *c, const char *d, size_t n, int paced)
     if (!n)
         return;
     struct step *s = push_step(c, ST_DATA);
-    s->data = xrealloc(NULL, n);
+    s->data = xmalloc(n);
     memcpy(s->data, d, n);
     s->len = n;
     s->paced = paced;
@@ -927,13 +937,13 @@ static int parse_request(struct conn *c)
         return 1;
     }
 
-    struct request *r = xrealloc(NULL, sizeof *r);
+    struct request *r = xmalloc(sizeof *r);
     memset(r, 0, sizeof *r);
     r->o.bytes = r->o.len = -1;
     r->o.reset_wait_ms = 20;
     r->o.drip_ms = 50;
     r->port_idx = c->port_idx;
-    r->head = xrealloc(NULL, end + 1);
+    r->head = xmalloc(end + 1);
     memcpy(r->head, c->in.p, end);
     r->head[end] = 0;
     buf_consume(&c->in, end);
@@ -1883,7 +1893,7 @@ static void accept_all(int li)
         set_nonblock(fd);
         fcntl(fd, F_SETFD, FD_CLOEXEC);
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* 1xx and drips go out now */
-        struct conn *c = xrealloc(NULL, sizeof *c);
+        struct conn *c = xmalloc(sizeof *c);
         memset(c, 0, sizeof *c);
         c->fd = fd;
         c->port_idx = li;
