@@ -103,6 +103,7 @@ typedef enum hs_option {
   HS_OPT_FRESH_CONNECT,      /* 0/1 */
   HS_OPT_HOST_BACKOFF,       /* 0/1, a client setting */
   HS_OPT_SHOW_SECRETS,       /* 0/1 */
+  HS_OPT_FINDINGS,           /* 0/1: run the findings rules (default 1) */
   /* doubles */
   HS_OPT_RETRY_BASE,         /* seconds */
   HS_OPT_RETRY_FACTOR,

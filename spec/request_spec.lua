@@ -83,6 +83,14 @@ describe("hs.request", function()
     end)
   end)
 
+  it("skips the findings rules with findings = false, and changes nothing else", function()
+    local with = hs.get(B .. "/status/999")
+    local without = hs.get(B .. "/status/999", { findings = false })
+    assert.is_true(#with.findings > 0)
+    assert.are.equal(0, #without.findings)
+    assert.are.equal(with.status, without.status)
+  end)
+
   describe("redirects", function()
     it("301 and 302 turn POST into GET and drop the body and its Content-* headers", function()
       for _, code in ipairs { 301, 302 } do

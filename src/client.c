@@ -168,7 +168,7 @@ static void job_finish(hs_client *c, hs_job *j) {
   int64_t now = hs__now_us();
   r->timing.total = now - j->t_added;
   if (r->timing.queue == HS_NONE && j->t_first_try) r->timing.queue = j->t_first_try - j->t_added;
-  hs__findings_run(r, j->req);
+  if (j->req->findings) hs__findings_run(r, j->req);
   j->state = JOB_DONE;
   j->next = NULL;
   if (c->done_tail) c->done_tail->next = j; else c->done_head = j;

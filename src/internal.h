@@ -144,7 +144,7 @@ struct hs_request {
   hs_headers resolve;         /* CURLOPT_RESOLVE entries, names only */
   char *ca_file, *user_agent, *proxy, *ip, *http_version;
   int64_t timeout_us, connect_timeout_us, queue_timeout_us;
-  bool follow, allow_downgrade, verify, fresh_connect, host_backoff, show_secrets;
+  bool follow, allow_downgrade, verify, fresh_connect, host_backoff, show_secrets, findings;
   int max_redirects;
   int64_t max_body, max_header_bytes;
   hs_expect expect;

@@ -12,6 +12,7 @@ void hs__request_init(hs_request *req) {
   req->follow = true;
   req->verify = true;
   req->host_backoff = true;
+  req->findings = true;
   req->max_redirects = 10;
   req->max_body = HS_DEFAULT_MAX_BODY;
   req->max_header_bytes = HS_DEFAULT_MAX_HEADER_BYTES;
@@ -146,6 +147,7 @@ hs_code hs_request_set_int(hs_request *req, hs_option opt, int64_t v) {
   case HS_OPT_FRESH_CONNECT: req->fresh_connect = v != 0; return HS_OK;
   case HS_OPT_HOST_BACKOFF: req->host_backoff = v != 0; return HS_OK;
   case HS_OPT_SHOW_SECRETS: req->show_secrets = v != 0; return HS_OK;
+  case HS_OPT_FINDINGS: req->findings = v != 0; return HS_OK;
   default: return HS_E_BADARG;
   }
 }

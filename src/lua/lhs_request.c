@@ -172,6 +172,7 @@ static void one_option(lua_State *L, hs_request *req, const char *k) {
   else if (!strcmp(k, "fresh_connect")) hs_request_set_int(req, HS_OPT_FRESH_CONNECT, boolean(L, k));
   else if (!strcmp(k, "host_backoff")) hs_request_set_int(req, HS_OPT_HOST_BACKOFF, boolean(L, k));
   else if (!strcmp(k, "show_secrets")) hs_request_set_int(req, HS_OPT_SHOW_SECRETS, boolean(L, k));
+  else if (!strcmp(k, "findings")) hs_request_set_int(req, HS_OPT_FINDINGS, boolean(L, k));
   else if (!strcmp(k, "retry")) retry_opt(L, req);
   else if (!strcmp(k, "cookies")) luaL_error(L, "option 'cookies' is reserved and not supported yet");
   else {
