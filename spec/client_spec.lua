@@ -22,6 +22,8 @@ describe("hs.client", function()
     local stats = cjson.decode(hs.get(B .. "/stats").body)
     assert.is_true(stats.max_in_flight <= 3, "max in flight " .. stats.max_in_flight)
     assert.is_true(stats.max_in_flight >= 2)
+    -- connections too (one more for the /stats/reset request's own, closing, connection)
+    assert.is_true(stats.max_connections <= 4, "max connections " .. stats.max_connections)
   end)
 
   it("never has more than concurrency requests in flight", function()
