@@ -54,7 +54,7 @@ static void job_free(hs_job *j) {
   hs__transfer_reset(j);
   hs_request_free(j->req);
   hs_result_unref(j->res);
-  free(j->url); free(j->method);
+  free(j->url); free(j->method); free(j->wire_url); free(j->origin_key); free(j->first_origin);
   for (size_t i = 0; i < j->n_seen; i++) free(j->seen[i]);
   free(j->seen);
   free(j);
@@ -70,19 +70,15 @@ static double rand01(hs_client *c) {
 
 /* ---- origins and queues ----------------------------------------------------- */
 
-static origin *origin_get(hs_client *c, const char *url) {
-  char *key = hs__url_origin(url);
-  if (!key) key = hs__strdup("?");
-  if (!key) return NULL;
+static origin *origin_get(hs_client *c, const char *key) {
   for (size_t i = 0; i < c->n_origins; i++)
-    if (strcmp(c->origins[i].key, key) == 0) { free(key); return &c->origins[i]; }
-  if (hs__grow((void **)&c->origins, &c->cap_origins, c->n_origins, sizeof *c->origins)) {
-    free(key);
-    return NULL;
-  }
+    if (strcmp(c->origins[i].key, key) == 0) return &c->origins[i];
+  if (hs__grow((void **)&c->origins, &c->cap_origins, c->n_origins, sizeof *c->origins)) return NULL;
+  char *copy = hs__strdup(key);
+  if (!copy) return NULL;
   origin *o = &c->origins[c->n_origins++];
   memset(o, 0, sizeof *o);
-  o->key = key;
+  o->key = copy;
   return o;
 }
 
@@ -183,7 +179,7 @@ static void job_fail(hs_client *c, hs_job *j, hs_error_kind kind, const char *ms
 /* ---- scheduling -------------------------------------------------------------------- */
 
 static void job_enqueue(hs_client *c, hs_job *j, bool front) {
-  origin *o = origin_get(c, j->url);
+  origin *o = origin_get(c, j->origin_key);
   if (!o) { job_fail(c, j, HS_ERR_OTHER, "out of memory"); return; }
   j->origin_index = (size_t)(o - c->origins);
   j->t_enqueued = hs__now_us();
@@ -272,10 +268,8 @@ static bool seen_before(hs_job *j, const char *key) {
   return false;
 }
 
-static int remember(hs_job *j, const char *method, const char *url) {
-  char *norm = hs__url_normalize(url);
-  char *key = norm ? hs__printf("%s %s", method, norm) : NULL;
-  free(norm);
+static int remember(hs_job *j, const char *method, const char *normal) {
+  char *key = hs__printf("%s %s", method, normal);
   if (!key || hs__grow((void **)&j->seen, &j->cap_seen, j->n_seen, sizeof *j->seen)) {
     free(key);
     return -1;
@@ -284,13 +278,20 @@ static int remember(hs_job *j, const char *method, const char *url) {
   return 0;
 }
 
-static bool is_loop(hs_job *j, const char *method, const char *url) {
-  char *norm = hs__url_normalize(url);
-  char *key = norm ? hs__printf("%s %s", method, norm) : NULL;
+static bool is_loop(hs_job *j, const char *method, const char *normal) {
+  char *key = hs__printf("%s %s", method, normal);
   bool loop = key && seen_before(j, key);
-  free(norm);
   free(key);
   return loop;
+}
+
+/* Makes url (with its facts, taken over) the job's current hop URL. */
+static void set_hop_url(hs_job *j, hs_url_facts *f) {
+  free(j->wire_url);
+  free(j->origin_key);
+  j->wire_url = f->wire;
+  j->origin_key = f->origin;
+  f->wire = f->origin = NULL;
 }
 
 /* A new attempt record for the job's current hop. */
@@ -315,16 +316,17 @@ static int64_t retry_after_us(const hs_hop *hop, bool *invalid) {
 }
 
 /* Starts the next hop's first try, after wait_us (0: at once). */
-static void next_hop(hs_client *c, hs_job *j, const char *url, const char *method, int64_t wait_us,
-                     const char *cause) {
+static void next_hop(hs_client *c, hs_job *j, const char *url, hs_url_facts *f, const char *method,
+                     int64_t wait_us, const char *cause) {
   hs_attempt *prev = &j->res->attempts[j->attempt];
   if (wait_us > 0) { prev->wait_us = wait_us; prev->cause = cause; }
   free(j->url);
   free(j->method);
   j->url = hs__strdup(url);
   j->method = hs__strdup(method);
-  if (!j->url || !j->method || !hs__result_add_hop(j->res, url, method) || new_attempt(j) ||
-      remember(j, method, url)) {
+  int bad = remember(j, method, f->normal);
+  set_hop_url(j, f);
+  if (bad || !j->url || !j->method || !hs__result_add_hop(j->res, url, method) || new_attempt(j)) {
     job_fail(c, j, HS_ERR_OTHER, "out of memory");
     return;
   }
@@ -339,51 +341,50 @@ static bool follow_redirect(hs_client *c, hs_job *j, hs_hop *hop) {
   const char *target = hop->location_url;
 
   hs_result *r = j->res;
-  char *scheme = hs__url_scheme(target);
-  bool http = scheme && !strcmp(scheme, "http"), https = scheme && !strcmp(scheme, "https");
+  hs_url_facts f;
+  hs__url_facts(target, &f);
+  bool http = f.scheme && !strcmp(f.scheme, "http"), https = f.scheme && !strcmp(f.scheme, "https");
+  hs_error_kind refuse = HS_ERR_NONE;
   if (!http && !https) {
-    hs__result_set_error(r, HS_ERR_SCHEME_REFUSED,
-                         "refused to follow a redirect to a %s: URL (only http and https are followed)",
-                         scheme ? scheme : "non-parsing");
-    free(scheme);
-    job_finish(c, j);
-    return true;
-  }
-  free(scheme);
-  if (http && strncasecmp(hop->url, "https:", 6) == 0 && !j->req->allow_downgrade) {
-    hs__result_set_error(r, HS_ERR_DOWNGRADE_REFUSED,
-                         "refused to follow a redirect from https to http (%s); set allow_downgrade to follow",
+    refuse = HS_ERR_SCHEME_REFUSED;
+    hs__result_set_error(r, refuse, "refused to follow a redirect to a %s: URL (only http and https are followed)",
+                         f.scheme ? f.scheme : "non-parsing");
+  } else if (!f.origin || !f.normal || !f.wire) {
+    refuse = HS_ERR_URL;
+    hs__result_set_error(r, refuse, "the redirect target %s does not parse", target);
+  } else if (http && strncasecmp(hop->url, "https:", 6) == 0 && !j->req->allow_downgrade) {
+    refuse = HS_ERR_DOWNGRADE_REFUSED;
+    hs__result_set_error(r, refuse, "refused to follow a redirect from https to http (%s); set allow_downgrade to follow",
                          target);
-    job_finish(c, j);
-    return true;
-  }
-  if (j->redirects >= j->req->max_redirects) {
-    hs__result_set_error(r, HS_ERR_TOO_MANY_REDIRECTS, "more than %d redirects", j->req->max_redirects);
-    job_finish(c, j);
-    return true;
+  } else if (j->redirects >= j->req->max_redirects) {
+    refuse = HS_ERR_TOO_MANY_REDIRECTS;
+    hs__result_set_error(r, refuse, "more than %d redirects", j->req->max_redirects);
   }
   /* RFC 9110 §15.4: 301/302 turn POST into GET (as browsers do), 303 turns anything but HEAD into GET. */
   const char *method = j->method;
   if (((s == 301 || s == 302) && !strcmp(method, "POST")) || (s == 303 && strcmp(method, "HEAD")))
     method = "GET";
+  if (!refuse && is_loop(j, method, f.normal)) {
+    refuse = HS_ERR_REDIRECT_LOOP;
+    hs__result_set_error(r, refuse, "redirect loop: %s %s was already visited", method, target);
+  }
+  if (refuse) {
+    hs__url_facts_free(&f);
+    job_finish(c, j);
+    return true;
+  }
   if (strcmp(method, j->method)) {
     j->send_body = false;
     j->drop_content_headers = true;
   }
-  if (is_loop(j, method, target)) {
-    hs__result_set_error(r, HS_ERR_REDIRECT_LOOP, "redirect loop: %s %s was already visited", method, target);
-    job_finish(c, j);
-    return true;
-  }
-  char *from = hs__url_origin(hop->url), *to = hs__url_origin(target), *first = hs__url_origin(r->hops[0].url);
-  if (!from || !to || !first || strcmp(to, first)) j->stripped = true; /* and it stays stripped */
-  free(from); free(to); free(first);
+  if (strcmp(f.origin, j->first_origin)) j->stripped = true; /* and it stays stripped */
   j->redirects++;
   bool invalid;
   int64_t ra = retry_after_us(hop, &invalid);
   char *m = hs__strdup(method), *t = hs__strdup(target);
-  if (m && t) next_hop(c, j, t, m, ra > 0 ? ra : 0, "retry-after");
+  if (m && t) next_hop(c, j, t, &f, m, ra > 0 ? ra : 0, "retry-after");
   else job_fail(c, j, HS_ERR_OTHER, "out of memory");
+  hs__url_facts_free(&f);
   free(m); free(t);
   return true;
 }
@@ -605,7 +606,7 @@ static void drive(hs_client *c, int64_t wait_us) {
     for (size_t i = 0; i < c->n_pfds; i++)
       if (c->pfds[i].revents) c->ready[k++] = c->pfds[i];
     for (size_t i = 0; i < k; i++) {
-      if (i > 0 && hs__now_us() > c->deadline) break;
+      if (i > 0 && c->deadline != INT64_MAX && hs__now_us() > c->deadline) break;
       short re = c->ready[i].revents;
       int ev = ((re & (POLLIN | POLLHUP)) ? CURL_CSELECT_IN : 0) | ((re & POLLOUT) ? CURL_CSELECT_OUT : 0) |
                ((re & (POLLERR | POLLNVAL)) ? CURL_CSELECT_ERR : 0);
@@ -613,21 +614,6 @@ static void drive(hs_client *c, int64_t wait_us) {
     }
   }
   curl_timeouts(c);
-}
-
-static void step(hs_client *c, int64_t wait_us) {
-  int64_t now = hs__now_us();
-  run_timers(c, now);
-  dispatch(c, now);
-  drive(c, wait_us);
-  read_completions(c);
-  /* Hops and retries that are due now start in this same poll. */
-  size_t before = c->n_act;
-  dispatch(c, hs__now_us());
-  if (c->n_act != before) {
-    drive(c, 0);
-    read_completions(c);
-  }
 }
 
 /* ---- the public client ------------------------------------------------------------------ */
@@ -683,19 +669,24 @@ hs_code hs_client_add_ex(hs_client *c, const hs_request *req, hs_callback cb, hs
   if (id) *id = j->id;
 
   /* A URL that does not parse, or is not http(s), is data in the result, not an error. */
-  char *scheme = hs__url_scheme(j->url);
-  if (!scheme) {
+  hs_url_facts f;
+  int parsed = hs__url_facts(j->url, &f) == 0;
+  const char *scheme = f.scheme;
+  if (!parsed) {
     job_fail(c, j, HS_ERR_URL, "the URL does not parse");
   } else if (strcmp(scheme, "http") && strcmp(scheme, "https")) {
     hs__result_set_error(j->res, HS_ERR_SCHEME_REFUSED, "only http and https URLs are fetched, not %s:", scheme);
     job_finish(c, j);
-  } else if (!hs__result_add_hop(j->res, j->url, j->method) || new_attempt(j) ||
-             remember(j, j->method, j->url)) {
+  } else if (!f.origin || !f.normal || !f.wire) {
+    job_fail(c, j, HS_ERR_URL, "the URL does not parse");
+  } else if (!(j->first_origin = hs__strdup(f.origin)) || remember(j, j->method, f.normal) ||
+             !hs__result_add_hop(j->res, j->url, j->method) || new_attempt(j)) {
     job_fail(c, j, HS_ERR_OTHER, "out of memory");
   } else {
+    set_hop_url(j, &f);
     job_enqueue(c, j, false);
   }
-  free(scheme);
+  hs__url_facts_free(&f);
   return HS_OK;
 }
 
@@ -708,13 +699,27 @@ hs_code hs_client_poll(hs_client *c, int64_t timeout_us, size_t *pending) {
   if (c->in_callback) return HS_E_REENTRANT;
   /* A non-blocking poll is for frame loops: it does a bounded slice of work and
    * leaves the rest for the next call (next_timeout then says 0). */
-  c->deadline = timeout_us == 0 ? hs__now_us() + HS_POLL_BUDGET_US : INT64_MAX;
-  step(c, 0);
-  if (!c->done_head && timeout_us != 0 && c->pending) {
-    int64_t wait = hs_client_next_timeout_us(c);
+  int64_t now = hs__now_us();
+  c->deadline = timeout_us == 0 ? now + HS_POLL_BUDGET_US : INT64_MAX;
+  run_timers(c, now);
+  dispatch(c, now);
+  /* One wait per poll: for the sockets, libcurl's timer or ours, whichever comes first. */
+  int64_t wait = 0;
+  if (timeout_us != 0 && !c->done_head && c->pending) {
+    wait = hs_client_next_timeout_us(c);
     if (wait < 0 || (timeout_us > 0 && timeout_us < wait)) wait = timeout_us;
     if (wait < 0) wait = 1000000;
-    if (wait != 0) step(c, wait);
+  }
+  drive(c, wait);
+  read_completions(c);
+  /* Hops, retries and queued requests that are due now start in this same poll. */
+  size_t before = c->n_act;
+  now = hs__now_us();
+  run_timers(c, now);
+  dispatch(c, now);
+  if (c->n_act != before) {
+    drive(c, 0);
+    read_completions(c);
   }
   for (size_t i = 0; i < c->n_act; i++) deliver_interim(c, c->act[i]);
   deliver(c);

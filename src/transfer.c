@@ -114,14 +114,27 @@ static int on_debug(CURL *easy, curl_infotype type, char *data, size_t n, void *
   if (type == CURLINFO_HEADER_OUT) {
     sent_head(j, data, n);
   } else if (type == CURLINFO_TEXT && n > 21 && memcmp(data, "SSL connection using ", 21) == 0) {
-    /* "SSL connection using TLSv1.3 / TLS_AES_256_GCM_SHA384" */
-    const char *v = data + 21, *end = data + n;
-    while (end > v && (end[-1] == '\n' || end[-1] == '\r')) end--;
-    const char *slash = memchr(v, '/', (size_t)(end - v));
+    /* "SSL connection using TLSv1.3 / TLS_AES_256_GCM_SHA384", and since curl 8.x
+     * "... / TLS_AES_256_GCM_SHA384 / X25519 / RSASSA-PSS": version, then cipher. */
+    const char *v = data + 21;
+    size_t len = n - 21;
+    while (len && (v[len - 1] == '\n' || v[len - 1] == '\r')) len--;
+    const char *slash = memchr(v, '/', len);
+    size_t vlen = slash ? (size_t)(slash - v) : len;
+    while (vlen && v[vlen - 1] == ' ') vlen--;
     free(j->tls_version);
     free(j->tls_cipher);
-    j->tls_version = hs__strndup(v, slash ? (size_t)(slash - v - 1) : (size_t)(end - v));
-    j->tls_cipher = slash && slash + 2 <= end ? hs__strndup(slash + 2, (size_t)(end - slash - 2)) : NULL;
+    j->tls_version = hs__strndup(v, vlen);
+    j->tls_cipher = NULL;
+    if (slash) {
+      const char *c = slash + 1;
+      size_t rest = len - (size_t)(c - v);
+      while (rest && *c == ' ') c++, rest--;
+      const char *next = memchr(c, '/', rest);
+      size_t clen = next ? (size_t)(next - c) : rest;
+      while (clen && c[clen - 1] == ' ') clen--;
+      if (clen) j->tls_cipher = hs__strndup(c, clen);
+    }
   }
   return 0;
 }
@@ -155,7 +168,7 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, int64_t timeout_us) {
   j->easy = easy;
   j->t_try = hs__now_us();
   j->errbuf[0] = '\0';
-  char *wire_url = hs__url_without_fragment(j->url);
+  const char *wire_url = j->wire_url;
   if (!wire_url) return "the URL does not parse";
   curl_easy_reset(easy);
   CURLcode rc = CURLE_OK;
@@ -199,7 +212,7 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, int64_t timeout_us) {
   }
   for (size_t i = 0; i < req->resolve.n && rc == CURLE_OK; i++) {
     struct curl_slist *l = curl_slist_append(j->resolve, req->resolve.v[i].name);
-    if (!l) return free(wire_url), "out of memory";
+    if (!l) return "out of memory";
     j->resolve = l;
   }
   if (j->resolve) SET(CURLOPT_RESOLVE, j->resolve);
@@ -217,7 +230,6 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, int64_t timeout_us) {
   } else {
     SET(CURLOPT_HTTPGET, 1L);
   }
-  free(wire_url);
 
   /* Headers: the user's, minus what the redirect rules strip, plus Expect. */
   for (size_t i = 0; i < req->headers.n; i++) {

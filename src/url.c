@@ -96,3 +96,29 @@ char *hs__url_without_fragment(const char *url) {
   curl_url_cleanup(u);
   return n;
 }
+
+int hs__url_facts(const char *url, hs_url_facts *f) {
+  memset(f, 0, sizeof *f);
+  CURLU *u = parse(url);
+  if (!u) return -1;
+  f->scheme = part(u, CURLUPART_SCHEME, 0);
+  char *host = part(u, CURLUPART_HOST, 0);
+  char *port = part(u, CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  lower(f->scheme);
+  lower(host);
+  if (f->scheme && host) f->origin = hs__printf("%s://%s:%s", f->scheme, host, port ? port : "");
+  if (host) curl_url_set(u, CURLUPART_HOST, host, 0);
+  curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+  f->wire = part(u, CURLUPART_URL, 0);
+  f->normal = part(u, CURLUPART_URL, CURLU_NO_DEFAULT_PORT);
+  free(host);
+  free(port);
+  curl_url_cleanup(u);
+  if (!f->scheme) return -1;
+  return 0;
+}
+
+void hs__url_facts_free(hs_url_facts *f) {
+  free(f->scheme); free(f->origin); free(f->normal); free(f->wire);
+  memset(f, 0, sizeof *f);
+}

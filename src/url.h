@@ -14,4 +14,16 @@ char *hs__url_resolve(const char *base, const char *location);
 /* The URL without its fragment, for the wire. */
 char *hs__url_without_fragment(const char *url);
 
+/* Everything the engine needs to know of a hop's URL, from one parse. */
+typedef struct hs_url_facts {
+  char *scheme;   /* lowercase */
+  char *origin;   /* as hs__url_origin */
+  char *normal;   /* as hs__url_normalize */
+  char *wire;     /* what goes to libcurl: no fragment */
+} hs_url_facts;
+/* 0 when it parses (scheme set; the others may be NULL for a URL with no host),
+ * -1 when it does not. Free with hs__url_facts_free either way. */
+int hs__url_facts(const char *url, hs_url_facts *f);
+void hs__url_facts_free(hs_url_facts *f);
+
 #endif
