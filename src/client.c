@@ -296,7 +296,7 @@ static void set_hop_url(hs_job *j, hs_url_facts *f) {
 
 /* A new attempt record for the job's current hop. */
 static int new_attempt(hs_job *j) {
-  hs_attempt *a = hs__result_add_attempt(j->res, j->res->n_hops - 1, j->url, j->method);
+  hs_attempt *a = hs__result_add_attempt(j->res, j->res->n_hops - 1);
   if (!a) return -1;
   a->started_us = j->t_first_try ? hs__now_us() - j->t_first_try : 0;
   j->attempt = j->res->n_attempts - 1;
@@ -769,7 +769,7 @@ static void cancel_job(hs_client *c, hs_job *j) {
   /* The attempt that never started is not an attempt. */
   hs_attempt *a = &j->res->attempts[j->attempt];
   if (j->state != JOB_ACTIVE && j->res->n_attempts && j->attempt == j->res->n_attempts - 1 && !a->status && !a->error) {
-    free(a->url); free(a->method); free(a->error_message);
+    free(a->error_message); free(a->bad_retry_after);
     j->res->n_attempts--;
   }
   hs__result_set_error(j->res, HS_ERR_CANCELLED, "cancelled");

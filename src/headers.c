@@ -6,9 +6,16 @@
 
 int hs__headers_add(hs_headers *h, const char *name, size_t nlen, const char *value, size_t vlen) {
   if (hs__grow((void **)&h->v, &h->cap, h->n, sizeof *h->v)) return -1;
-  char *n = hs__strndup(name, nlen);
-  char *v = value ? hs__strndup(value, vlen) : NULL;
-  if (!n || (value && !v)) { free(n); free(v); return -1; }
+  char *n = malloc(nlen + 1 + (value ? vlen + 1 : 0));
+  if (!n) return -1;
+  memcpy(n, name, nlen);
+  n[nlen] = '\0';
+  char *v = NULL;
+  if (value) {
+    v = n + nlen + 1;
+    memcpy(v, value, vlen);
+    v[vlen] = '\0';
+  }
   h->v[h->n].name = n;
   h->v[h->n].value = v;
   h->n++;
@@ -49,7 +56,6 @@ void hs__headers_remove(hs_headers *h, const char *name) {
   for (size_t i = 0; i < h->n; i++) {
     if (hs__strcaseeq(h->v[i].name, name)) {
       free(h->v[i].name);
-      free(h->v[i].value);
     } else {
       h->v[j++] = h->v[i];
     }
@@ -64,10 +70,7 @@ int hs__headers_copy(hs_headers *dst, const hs_headers *src) {
 }
 
 void hs__headers_free(hs_headers *h) {
-  for (size_t i = 0; i < h->n; i++) {
-    free(h->v[i].name);
-    free(h->v[i].value);
-  }
+  for (size_t i = 0; i < h->n; i++) free(h->v[i].name);
   free(h->v);
   h->v = NULL;
   h->n = h->cap = 0;

@@ -20,6 +20,7 @@ int hs__strcaseeq(const char *a, const char *b);
 int hs__grow(void **v, size_t *cap, size_t n, size_t sz);
 
 /* ---- headers: wire order and case kept, never joined ----------------------- */
+/* name and value share one allocation: free name only. */
 typedef struct hs_header { char *name; char *value; } hs_header;
 typedef struct hs_headers { hs_header *v; size_t n, cap; } hs_headers;
 
@@ -63,8 +64,7 @@ typedef struct hs_interim {
 } hs_interim;
 
 typedef struct hs_attempt {
-  size_t hop;
-  char *url, *method;
+  size_t hop;                 /* its URL and method are the hop's */
   int status;                 /* 0 when no response */
   hs_error_kind error;
   char *error_message;
@@ -125,7 +125,7 @@ struct hs_result {
 
 hs_result *hs__result_new(void);
 hs_hop *hs__result_add_hop(hs_result *r, const char *url, const char *method);
-hs_attempt *hs__result_add_attempt(hs_result *r, size_t hop, const char *url, const char *method);
+hs_attempt *hs__result_add_attempt(hs_result *r, size_t hop);
 hs_interim *hs__result_add_interim(hs_result *r);
 int hs__result_add_finding(hs_result *r, const char *id, int hop, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -98,8 +98,8 @@ char *hs_result_to_json(const hs_result *r, int show_secrets) {
   for (size_t i = 0; i < r->n_attempts; i++) {
     const hs_attempt *a = &r->attempts[i];
     hs__buf_printf(&b, "%s{\"hop\":%zu,\"url\":", i ? "," : "", a->hop + 1);
-    str(&b, a->url);
-    hs__buf_adds(&b, ",\"method\":"); str(&b, a->method);
+    str(&b, r->hops[a->hop].url);
+    hs__buf_adds(&b, ",\"method\":"); str(&b, r->hops[a->hop].method);
     hs__buf_adds(&b, ",\"status\":"); status(&b, a->status);
     hs__buf_adds(&b, ",\"error\":"); str(&b, hs__error_kind_name(a->error));
     hs__buf_adds(&b, ",\"started\":"); secs(&b, a->started_us);

@@ -29,17 +29,14 @@ hs_hop *hs__result_add_hop(hs_result *r, const char *url, const char *method) {
   return h;
 }
 
-hs_attempt *hs__result_add_attempt(hs_result *r, size_t hop, const char *url, const char *method) {
+hs_attempt *hs__result_add_attempt(hs_result *r, size_t hop) {
   if (hs__grow((void **)&r->attempts, &r->cap_attempts, r->n_attempts, sizeof *r->attempts))
     return NULL;
   hs_attempt *a = &r->attempts[r->n_attempts];
   memset(a, 0, sizeof *a);
   a->hop = hop;
-  a->url = hs__strdup(url);
-  a->method = hs__strdup(method);
   a->wait_us = HS_NONE;
   hs__timing_none(&a->timing);
-  if (!a->url || !a->method) { free(a->url); free(a->method); return NULL; }
   r->n_attempts++;
   return a;
 }
@@ -104,7 +101,7 @@ void hs_result_unref(hs_result *r) {
     hs__links_free(&r->interim[i].links);
   }
   for (size_t i = 0; i < r->n_attempts; i++) {
-    free(r->attempts[i].url); free(r->attempts[i].method); free(r->attempts[i].error_message);
+    free(r->attempts[i].error_message);
     free(r->attempts[i].bad_retry_after);
   }
   for (size_t i = 0; i < r->n_findings; i++) free(r->findings[i].message);

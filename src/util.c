@@ -40,7 +40,8 @@ int hs__strcaseeq(const char *a, const char *b) {
 
 int hs__grow(void **v, size_t *cap, size_t n, size_t sz) {
   if (n < *cap) return 0;
-  size_t ncap = *cap ? *cap * 2 : 4;
+  /* Big records (hops, attempts) usually number one: start small. */
+  size_t ncap = *cap ? *cap * 2 : sz > 64 ? 1 : 4;
   while (ncap <= n) ncap *= 2;
   void *p = realloc(*v, ncap * sz);
   if (!p) return -1;
