@@ -120,6 +120,28 @@ describe("https", function()
     end)
   end)
 
+  describe("an expired certificate", function()
+    local old
+    lazy_setup(function() old = tls.start(srv.port, { days = -1, cn = "expired.test" }) end)
+    lazy_teardown(function() if old then old:stop() end end)
+
+    it("fails verification with error kind tls, even with the right ca_file", function()
+      local res = hs.request{ url = old:url("/status/200"), ca_file = old.ca_file, retry = false }
+      assert.are.equal("tls", res.error and res.error.kind, error_text(res))
+      assert.is_truthy(res.error.message:lower():find("expired", 1, true), res.error.message)
+    end)
+
+    it("has negative days_left when not verified", function()
+      local res = hs.request{ url = old:url("/status/200"), verify = false, retry = false }
+      assert.are.equal(200, res.status)
+      -- expired a day ago (and maybe a second): -1 or -2 whole days, rounded down
+      assert.is_true(res.tls.days_left == -1 or res.tls.days_left == -2,
+                     "days_left " .. tostring(res.tls.days_left))
+      assert.is_true(res.tls.not_after < os.time())
+      assert.is_false(res.tls.verified)
+    end)
+  end)
+
   describe("redirects from https to http", function()
     local function down_path()
       return "/to" .. helper.qs{ url = srv:url("/status/200") }

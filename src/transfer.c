@@ -74,10 +74,17 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *ud) {
   } else if ((buf[0] == ' ' || buf[0] == '\t') && j->cur_headers.n) {
     /* obs-fold (RFC 9112 §5.2): one space replaces the fold. */
     hs_header *h = &j->cur_headers.v[j->cur_headers.n - 1];
-    size_t len = n;
+    size_t len = n, skip = 0;
     while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) len--;
-    char *joined = hs__printf("%s %.*s", h->value, (int)len, buf);
-    if (joined) { free(h->value); h->value = joined; }
+    while (skip < len && (buf[skip] == ' ' || buf[skip] == '\t')) skip++;
+    char *joined = hs__printf("%s %.*s", h->value, (int)(len - skip), buf + skip);
+    if (joined) {
+      char *name = h->name; /* name and value are one block: replace the entry */
+      j->cur_headers.n--;
+      hs__headers_addz(&j->cur_headers, name, joined);
+      free(name);
+      free(joined);
+    }
   } else {
     hs__headers_add_line(&j->cur_headers, buf, n);
   }
@@ -423,7 +430,9 @@ hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
     free(hop->location_url);
     hop->location_url = hop->location ? hs__url_resolve(hop->url, hop->location) : NULL;
     free(r->body);
-    r->body = j->body.p;
+    /* Keep what arrived, not the buffer's spare room. */
+    r->body = j->body.p && j->body.cap > j->body.n + 1 ? realloc(j->body.p, j->body.n + 1) : j->body.p;
+    if (!r->body) r->body = j->body.p;
     r->body_len = j->body.n;
     memset(&j->body, 0, sizeof j->body);
   }

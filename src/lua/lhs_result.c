@@ -131,7 +131,9 @@ static void push_tls(lua_State *L, const hs_result *r) {
   if (best->cert_not_after != HS_NONE) {
     lua_pushnumber(L, (lua_Number)best->cert_not_after);
     lua_setfield(L, -2, "not_after");
-    lua_pushinteger(L, (lua_Integer)((best->cert_not_after - (int64_t)hs__wall_now()) / 86400));
+    /* whole days, rounded down: an expired certificate has a negative count */
+    int64_t left = best->cert_not_after - (int64_t)hs__wall_now();
+    lua_pushinteger(L, (lua_Integer)(left >= 0 ? left / 86400 : -((-left + 86399) / 86400)));
     lua_setfield(L, -2, "days_left");
   }
   lua_pushboolean(L, best->tls_verified);
@@ -170,8 +172,8 @@ static int build_field(lua_State *L, const hs_result *r, const char *k) {
       const hs_attempt *a = &r->attempts[i];
       lua_createtable(L, 0, 10);
       set_int(L, "hop", (lua_Integer)a->hop + 1);
-      set_str(L, "url", a->url);
-      set_str(L, "method", a->method);
+      set_str(L, "url", r->hops[a->hop].url);
+      set_str(L, "method", r->hops[a->hop].method);
       set_status(L, "status", a->status);
       set_str(L, "error", hs__error_kind_name(a->error));
       set_str(L, "message", a->error ? a->error_message : NULL);
