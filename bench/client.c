@@ -3,10 +3,11 @@
  * then hs_client_poll until nothing is pending. Redirects are followed by the
  * engine (the default).
  *
- *   hs_bench_client URLFILE [CONC] [--keep] [--feed]
+ *   hs_bench_client URLFILE [CONC] [--keep] [--feed] [--no-findings]
  * --keep holds a reference to every result until the end, to measure what keeping
  * them costs. --feed adds 2*CONC URLs first and one more from each callback instead
  * of all of them up front (to tell the cost of a long queue from the engine's).
+ * --no-findings turns the findings rules off (HS_OPT_FINDINGS 0), to measure what they cost.
  * Prints one RESULT line (see common.h). */
 #include <httpstatus.h>
 
@@ -42,14 +43,15 @@ static void on_done(hs_client *c, uint64_t id, hs_result *r, void *ud) {
 
 int main(int argc, char **argv) {
   const char *file = NULL;
-  int conc = 64, keep = 0, feed = 0;
+  int conc = 64, keep = 0, feed = 0, findings = 1;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--keep")) keep = 1;
     else if (!strcmp(argv[i], "--feed")) feed = 1;
+    else if (!strcmp(argv[i], "--no-findings")) findings = 0;
     else if (!file) file = argv[i];
     else conc = atoi(argv[i]);
   }
-  if (!file || conc < 1) { fprintf(stderr, "usage: %s URLFILE [CONCURRENCY] [--keep] [--feed]\n", argv[0]); return 2; }
+  if (!file || conc < 1) { fprintf(stderr, "usage: %s URLFILE [CONCURRENCY] [--keep] [--feed] [--no-findings]\n", argv[0]); return 2; }
   bench_urls urls = bench_read_urls(file);
   hs_code rc = hs_global_init();
   if (rc) die("hs_global_init", rc);
@@ -63,6 +65,7 @@ int main(int argc, char **argv) {
   if ((rc = hs_client_new(&c, NULL, conc, conc))) die("hs_client_new", rc);
   if ((rc = hs_request_new(&s.req, urls.v[0]))) die("hs_request_new", rc);
   if ((rc = hs_request_set_int(s.req, HS_OPT_RETRY_ATTEMPTS, 1))) die("retry attempts", rc);
+  if ((rc = hs_request_set_int(s.req, HS_OPT_FINDINGS, findings))) die("findings", rc);
   s.urls = &urls;
   size_t first = feed ? 2 * (size_t)conc : urls.n;
   while (s.next < urls.n && s.next < first) add_next(c, &s);

@@ -2,23 +2,25 @@
 -- result that tallies it, then client:run(). Retries off (the 503s carry no
 -- Retry-After and must count once); redirects followed by the client (the default).
 --
---   lua5.4 bench/client.lua URLFILE [CONC] [--keep] [--feed]
+--   lua5.4 bench/client.lua URLFILE [CONC] [--keep] [--feed] [--no-findings]
 -- --keep: client:run_all(urls) and keep every result until the end, to measure
 -- what keeping 100,000 results costs. --feed: add 2*CONC URLs, then one more from
 -- each callback, instead of all up front (with --keep: results kept in a list).
+-- --no-findings: findings = false (the rules off), to measure what they cost.
 -- Prints one RESULT line, like the C programs (seconds=- : the runner takes the
 -- wall time of the process).
 local hs <const> = require "httpstatus"
 
-local file, conc, keep, feed
+local file, conc, keep, feed, findings = nil, nil, false, false, true
 for _, a in ipairs(arg) do
   if a == "--keep" then keep = true
+  elseif a == "--no-findings" then findings = false
   elseif a == "--feed" then feed = true
   elseif not file then file = a
   elseif not conc and math.tointeger(tonumber(a)) then conc = math.tointeger(tonumber(a))
   else io.stderr:write("client.lua: unexpected argument '", a, "'\n") os.exit(2) end
 end
-if not file then io.stderr:write("usage: client.lua URLFILE [CONC] [--keep] [--feed]\n") os.exit(2) end
+if not file then io.stderr:write("usage: client.lua URLFILE [CONC] [--keep] [--feed] [--no-findings]\n") os.exit(2) end
 conc = conc or 64
 
 local function proc_kb(field)
@@ -46,7 +48,7 @@ end
 
 -- Lua has no monotonic wall clock: the runner times every tool the same way,
 -- from outside the process (bench/measure.c), start-up and list loading included.
-local client = hs.client{ concurrency = conc, per_host = conc, retry = false }
+local client = hs.client{ concurrency = conc, per_host = conc, retry = false, findings = findings }
 local kept
 if feed then
   kept = keep and {} or nil

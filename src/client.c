@@ -661,8 +661,6 @@ hs_code hs_client_add_ex(hs_client *c, const hs_request *req, hs_callback cb, hs
   j->send_body = j->req->has_body;
   j->url = hs__strdup(j->req->url);
   j->method = hs__strdup(j->req->method);
-  j->res->request_url = hs__strdup(j->req->url);
-  j->res->request_method = hs__strdup(j->req->method);
   j->res->show_secrets = j->req->show_secrets;
   if (!j->url || !j->method || table_add(c, j)) { job_free(j); return HS_E_NOMEM; }
   c->pending++;
@@ -672,6 +670,11 @@ hs_code hs_client_add_ex(hs_client *c, const hs_request *req, hs_callback cb, hs
   hs_url_facts f;
   int parsed = hs__url_facts(j->url, &f) == 0;
   const char *scheme = f.scheme;
+  if (!parsed || (strcmp(scheme, "http") && strcmp(scheme, "https")) || !f.origin) {
+    /* No hop will be made: the result keeps what was asked for. */
+    j->res->request_url = hs__strdup(j->req->url);
+    j->res->request_method = hs__strdup(j->req->method);
+  }
   if (!parsed) {
     job_fail(c, j, HS_ERR_URL, "the URL does not parse");
   } else if (strcmp(scheme, "http") && strcmp(scheme, "https")) {

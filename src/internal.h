@@ -86,8 +86,7 @@ typedef struct hs_hop {
   char *http_version;
   hs_headers headers, request_headers;
   char *location, *location_url;
-  size_t tries;
-  hs_timing timing;           /* of the hop's last try */
+  size_t tries;               /* its timing is its last try's: hs__hop_timing */
   char *remote_ip;
   int remote_port;
   /* https certificate of the hop's last try (CURLOPT_CERTINFO) */
@@ -132,6 +131,7 @@ int hs__result_add_finding(hs_result *r, const char *id, int hop, const char *fm
 void hs__result_set_error(hs_result *r, hs_error_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 hs_hop *hs__result_last_hop(const hs_result *r);
+const hs_timing *hs__hop_timing(const hs_result *r, size_t hop);
 
 /* ---- the request options --------------------------------------------------- */
 typedef enum hs_expect { HS_EXPECT_AUTO, HS_EXPECT_ALWAYS, HS_EXPECT_OFF } hs_expect;

@@ -72,7 +72,7 @@ char *hs_result_to_json(const hs_result *r, int show_secrets) {
     hs__buf_printf(&b, ",\"tries\":%zu,\"headers\":", h->tries);
     headers(&b, &h->headers, show_secrets);
     hs__buf_adds(&b, ",\"request_headers\":"); headers(&b, &h->request_headers, show_secrets);
-    hs__buf_adds(&b, ",\"timing\":"); timing(&b, &h->timing);
+    hs__buf_adds(&b, ",\"timing\":"); timing(&b, hs__hop_timing(r, i));
     hs__buf_adds(&b, "}");
   }
   hs__buf_adds(&b, "],\"interim\":[");

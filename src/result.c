@@ -23,7 +23,6 @@ hs_hop *hs__result_add_hop(hs_result *r, const char *url, const char *method) {
   h->url = hs__strdup(url);
   h->method = hs__strdup(method);
   h->cert_not_after = HS_NONE;
-  hs__timing_none(&h->timing);
   if (!h->url || !h->method) { free(h->url); free(h->method); return NULL; }
   r->n_hops++;
   return h;
@@ -75,6 +74,13 @@ void hs__result_set_error(hs_result *r, hs_error_kind kind, const char *fmt, ...
   free(r->error_message);
   r->error = kind;
   r->error_message = hs__strdup(buf);
+}
+
+const hs_timing *hs__hop_timing(const hs_result *r, size_t hop) {
+  static const hs_timing none = { HS_NONE, HS_NONE, HS_NONE, HS_NONE, HS_NONE, HS_NONE, HS_NONE, HS_NONE, false };
+  for (size_t i = r->n_attempts; i-- > 0;)
+    if (r->attempts[i].hop == hop) return &r->attempts[i].timing;
+  return &none;
 }
 
 hs_hop *hs__result_last_hop(const hs_result *r) {

@@ -393,7 +393,6 @@ hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
   r->os_errno = (int)os_errno;
 
   hop->tries++;
-  hop->timing = a->timing;
   hs__headers_free(&hop->request_headers);
   hop->request_headers = j->sent_headers;
   memset(&j->sent_headers, 0, sizeof j->sent_headers);

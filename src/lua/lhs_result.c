@@ -61,7 +61,7 @@ static void push_total_timing(lua_State *L, const hs_result *r) {
   sum.queue = r->timing.queue;
   sum.total = r->timing.total;
   const hs_hop *last = hs__result_last_hop(r);
-  sum.reused = last && last->timing.reused;
+  sum.reused = last && hs__hop_timing(r, r->n_hops - 1)->reused;
   push_timing(L, &sum);
 }
 
@@ -106,7 +106,7 @@ static void push_hop(lua_State *L, const hs_result *r, size_t i) {
   lua_setfield(L, -2, "headers");
   push_headers(L, &h->request_headers);
   lua_setfield(L, -2, "request_headers");
-  push_timing(L, &h->timing);
+  push_timing(L, hs__hop_timing(r, i));
   lua_setfield(L, -2, "timing");
   lua_newtable(L);
   for (size_t k = 0, n = 0; k < r->n_interim; k++)
@@ -225,7 +225,13 @@ static int res_index(lua_State *L) {
   lua_rawgetp(L, LUA_REGISTRYINDEX, &METHODS);
   lua_pushvalue(L, 2);
   if (lua_rawget(L, -2) != LUA_TNIL) return 1;
-  lua_getiuservalue(L, 1, 1);
+  /* The cache table is made on first use: most results are read for a field or two. */
+  if (lua_getiuservalue(L, 1, 1) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, 1, 1);
+  }
   lua_pushvalue(L, 2);
   if (lua_rawget(L, -2) != LUA_TNIL) return 1;
   if (lua_type(L, 2) != LUA_TSTRING || !u->r || !build_field(L, u->r, lua_tostring(L, 2))) return 0;
@@ -237,7 +243,12 @@ static int res_index(lua_State *L) {
 
 static int res_newindex(lua_State *L) {
   luaL_checkudata(L, 1, LHS_RESULT);
-  lua_getiuservalue(L, 1, 1);
+  if (lua_getiuservalue(L, 1, 1) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, 1, 1);
+  }
   lua_pushvalue(L, 2);
   lua_pushvalue(L, 3);
   lua_rawset(L, -3);
@@ -274,8 +285,6 @@ void lhs_result_push(lua_State *L, hs_result *r) {
   lresult *u = lua_newuserdatauv(L, sizeof *u, 1);
   u->r = NULL;
   luaL_setmetatable(L, LHS_RESULT);
-  lua_newtable(L);
-  lua_setiuservalue(L, -2, 1);
   hs_result_ref(r);
   u->r = r;
 }
