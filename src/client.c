@@ -159,8 +159,21 @@ static void active_remove(hs_client *c, hs_job *j) {
 
 /* ---- finishing ---------------------------------------------------------------- */
 
+/* A queued request has no result yet (it costs its request and little else);
+ * one that ends before its first try gets one here, keeping what was asked for. */
+static hs_result *ensure_result(hs_job *j) {
+  if (j->res) return j->res;
+  hs_result *r = j->res = hs__result_new();
+  if (!r) return NULL;
+  r->show_secrets = j->req->show_secrets;
+  r->request_url = hs__strdup(j->req->url);
+  r->request_method = hs__strdup(j->req->method);
+  return r;
+}
+
 static void job_finish(hs_client *c, hs_job *j) {
-  hs_result *r = j->res;
+  hs_result *r = ensure_result(j);
+  if (!r) return; /* out of memory: nothing to report with; the request is dropped */
   int64_t now = hs__now_us();
   r->timing.total = now - j->t_added;
   if (r->timing.queue == HS_NONE && j->t_first_try) r->timing.queue = j->t_first_try - j->t_added;
@@ -172,7 +185,7 @@ static void job_finish(hs_client *c, hs_job *j) {
 }
 
 static void job_fail(hs_client *c, hs_job *j, hs_error_kind kind, const char *msg) {
-  hs__result_set_error(j->res, kind, "%s", msg);
+  if (ensure_result(j)) hs__result_set_error(j->res, kind, "%s", msg);
   job_finish(c, j);
 }
 
@@ -201,8 +214,14 @@ static int64_t time_left_us(const hs_job *j, int64_t now) {
   return j->t_first_try + j->req->timeout_us - now;
 }
 
+static int first_hop(hs_job *j);
+
 static void job_start(hs_client *c, hs_job *j) {
   int64_t now = hs__now_us();
+  if (!j->first_origin && first_hop(j)) {
+    job_fail(c, j, HS_ERR_OTHER, "out of memory");
+    return;
+  }
   if (!j->t_first_try) {
     j->t_first_try = now;
     j->res->timing.queue = now - j->t_added;
@@ -642,14 +661,31 @@ hs_code hs_client_new(hs_client **out, const hs_request *defaults, int concurren
   return HS_OK;
 }
 
+/* The first try's records, made when it is about to start (not while queued). */
+static int first_hop(hs_job *j) {
+  hs_url_facts f;
+  if (!ensure_result(j) || hs__url_facts(j->req->url, &f)) return -1;
+  int bad = !f.origin || !f.normal || !f.wire || !(j->url = hs__strdup(j->req->url)) ||
+            !(j->method = hs__strdup(j->req->method)) || !(j->first_origin = hs__strdup(f.origin)) ||
+            remember(j, j->method, f.normal) || !hs__result_add_hop(j->res, j->url, j->method) ||
+            new_attempt(j);
+  if (!bad) {
+    /* A hop was made: the result need not keep the request's URL twice. */
+    free(j->res->request_url); free(j->res->request_method);
+    j->res->request_url = j->res->request_method = NULL;
+    set_hop_url(j, &f);
+  }
+  hs__url_facts_free(&f);
+  return bad ? -1 : 0;
+}
+
 hs_code hs_client_add_ex(hs_client *c, const hs_request *req, hs_callback cb, hs_interim_callback icb,
                          void *userdata, uint64_t *id) {
   if (!c || !req || !req->url) return HS_E_BADARG;
   hs_job *j = calloc(1, sizeof *j);
   if (!j) return HS_E_NOMEM;
   j->req = hs_request_dup(req);
-  j->res = hs__result_new();
-  if (!j->req || !j->res || (!j->req->method && !(j->req->method = hs__strdup(j->req->has_body ? "POST" : "GET")))) {
+  if (!j->req || (!j->req->method && !(j->req->method = hs__strdup(j->req->has_body ? "POST" : "GET")))) {
     job_free(j);
     return HS_E_NOMEM;
   }
@@ -659,35 +695,26 @@ hs_code hs_client_add_ex(hs_client *c, const hs_request *req, hs_callback cb, hs
   j->userdata = userdata;
   j->t_added = hs__now_us();
   j->send_body = j->req->has_body;
-  j->url = hs__strdup(j->req->url);
-  j->method = hs__strdup(j->req->method);
-  j->res->show_secrets = j->req->show_secrets;
-  if (!j->url || !j->method || table_add(c, j)) { job_free(j); return HS_E_NOMEM; }
+  if (table_add(c, j)) { job_free(j); return HS_E_NOMEM; }
   c->pending++;
   if (id) *id = j->id;
 
   /* A URL that does not parse, or is not http(s), is data in the result, not an error. */
   hs_url_facts f;
-  int parsed = hs__url_facts(j->url, &f) == 0;
-  const char *scheme = f.scheme;
-  if (!parsed || (strcmp(scheme, "http") && strcmp(scheme, "https")) || !f.origin) {
-    /* No hop will be made: the result keeps what was asked for. */
-    j->res->request_url = hs__strdup(j->req->url);
-    j->res->request_method = hs__strdup(j->req->method);
-  }
-  if (!parsed) {
+  int parsed = hs__url_facts(j->req->url, &f) == 0;
+  origin *o = NULL;
+  if (!parsed || !f.origin) {
     job_fail(c, j, HS_ERR_URL, "the URL does not parse");
-  } else if (strcmp(scheme, "http") && strcmp(scheme, "https")) {
-    hs__result_set_error(j->res, HS_ERR_SCHEME_REFUSED, "only http and https URLs are fetched, not %s:", scheme);
+  } else if (strcmp(f.scheme, "http") && strcmp(f.scheme, "https")) {
+    if (ensure_result(j))
+      hs__result_set_error(j->res, HS_ERR_SCHEME_REFUSED, "only http and https URLs are fetched, not %s:", f.scheme);
     job_finish(c, j);
-  } else if (!f.origin || !f.normal || !f.wire) {
-    job_fail(c, j, HS_ERR_URL, "the URL does not parse");
-  } else if (!(j->first_origin = hs__strdup(f.origin)) || remember(j, j->method, f.normal) ||
-             !hs__result_add_hop(j->res, j->url, j->method) || new_attempt(j)) {
+  } else if (!(o = origin_get(c, f.origin))) {
     job_fail(c, j, HS_ERR_OTHER, "out of memory");
   } else {
-    set_hop_url(j, &f);
-    job_enqueue(c, j, false);
+    j->origin_index = (size_t)(o - c->origins);
+    j->t_enqueued = j->t_added;
+    queue_push(o, j, false);
   }
   hs__url_facts_free(&f);
   return HS_OK;
@@ -770,13 +797,12 @@ static void cancel_job(hs_client *c, hs_job *j) {
   default: return;
   }
   /* The attempt that never started is not an attempt. */
-  hs_attempt *a = &j->res->attempts[j->attempt];
-  if (j->state != JOB_ACTIVE && j->res->n_attempts && j->attempt == j->res->n_attempts - 1 && !a->status && !a->error) {
+  hs_attempt *a = j->res && j->res->n_attempts ? &j->res->attempts[j->attempt] : NULL;
+  if (a && j->state != JOB_ACTIVE && j->attempt == j->res->n_attempts - 1 && !a->status && !a->error) {
     free(a->error_message); free(a->bad_retry_after);
     j->res->n_attempts--;
   }
-  hs__result_set_error(j->res, HS_ERR_CANCELLED, "cancelled");
-  job_finish(c, j);
+  job_fail(c, j, HS_ERR_CANCELLED, "cancelled");
 }
 
 hs_code hs_client_cancel(hs_client *c, uint64_t id) {
