@@ -463,7 +463,7 @@ static bool retry(hs_client *c, hs_job *j, hs_hop *hop, hs_error_kind kind) {
 }
 
 static void try_done(hs_client *c, hs_job *j, CURLcode code) {
-  CURL *easy = j->easy;
+  CURL *easy = j->t->easy;
   hs_error_kind kind = hs__transfer_finish(j, code);
   curl_multi_remove_handle(c->multi, easy);
   hs__transfer_reset(j);
@@ -784,7 +784,7 @@ const hs_result *hs_client_peek(const hs_client *c, uint64_t id) {
 static void cancel_job(hs_client *c, hs_job *j) {
   switch (j->state) {
   case JOB_ACTIVE: {
-    CURL *easy = j->easy;
+    CURL *easy = j->t->easy;
     curl_multi_remove_handle(c->multi, easy);
     hs__transfer_finish(j, CURLE_ABORTED_BY_CALLBACK);
     hs__transfer_reset(j);
@@ -826,7 +826,7 @@ void hs_client_free(hs_client *c) {
   for (size_t b = 0; b < c->n_buckets; b++)
     for (hs_job *j = c->buckets[b], *nx; j; j = nx) {
       nx = j->hnext;
-      if (j->state == JOB_ACTIVE) curl_multi_remove_handle(c->multi, j->easy), curl_easy_cleanup(j->easy);
+      if (j->state == JOB_ACTIVE && j->t) curl_multi_remove_handle(c->multi, j->t->easy), curl_easy_cleanup(j->t->easy);
       job_free(j);
     }
   for (size_t i = 0; i < c->n_pool; i++) curl_easy_cleanup(c->pool[i]);

@@ -15,78 +15,78 @@
 
 static void end_of_head(hs_job *j) {
   /* 101 is final: the connection now speaks another protocol. */
-  if (j->cur_status >= 100 && j->cur_status <= 199 && j->cur_status != 101) {
+  if (j->t->cur_status >= 100 && j->t->cur_status <= 199 && j->t->cur_status != 101) {
     hs_interim *i = hs__result_add_interim(j->res);
     if (!i) return;
-    i->status = j->cur_status;
-    i->reason_phrase = j->cur_reason;
-    j->cur_reason = NULL;
-    i->headers = j->cur_headers;
-    memset(&j->cur_headers, 0, sizeof j->cur_headers);
+    i->status = j->t->cur_status;
+    i->reason_phrase = j->t->cur_reason;
+    j->t->cur_reason = NULL;
+    i->headers = j->t->cur_headers;
+    memset(&j->t->cur_headers, 0, sizeof j->t->cur_headers);
     i->hop = j->res->n_hops - 1;
     i->at_us = hs__now_us() - j->t_first_try;
     for (size_t k = 0; k < i->headers.n; k++)
       if (hs__strcaseeq(i->headers.v[k].name, "link")) hs__links_parse(&i->links, i->headers.v[k].value);
     if (i->status == 100) j->res->attempts[j->attempt].got_100 = true;
-    j->cur_status = 0;
-  } else if (j->cur_status) {
-    j->final_seen = true;
+    j->t->cur_status = 0;
+  } else if (j->t->cur_status) {
+    j->t->final_seen = true;
   }
 }
 
 static void status_line(hs_job *j, const char *line, size_t n) {
   while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
   const char *sp = memchr(line, ' ', n);
-  free(j->cur_version);
-  free(j->cur_reason);
-  j->cur_version = hs__strndup(line + 5, sp ? (size_t)(sp - line - 5) : n - 5);
-  j->cur_reason = NULL;
-  j->cur_status = 0;
-  hs__headers_free(&j->cur_headers);
+  free(j->t->cur_version);
+  free(j->t->cur_reason);
+  j->t->cur_version = hs__strndup(line + 5, sp ? (size_t)(sp - line - 5) : n - 5);
+  j->t->cur_reason = NULL;
+  j->t->cur_status = 0;
+  hs__headers_free(&j->t->cur_headers);
   if (!sp) return;
   const char *p = sp + 1, *end = line + n;
   int code = 0, digits = 0;
   while (p < end && isdigit((unsigned char)*p) && digits < 3) code = code * 10 + (*p++ - '0'), digits++;
-  j->cur_status = digits == 3 ? code : 0;
+  j->t->cur_status = digits == 3 ? code : 0;
   if (p < end && *p == ' ') {
     p++;
     /* HTTP/2 has no reason phrase; HTTP/1.x may send an empty one. */
-    j->cur_reason = hs__strndup(p, (size_t)(end - p));
-  } else if (strncmp(j->cur_version, "1.", 2) == 0) {
-    j->cur_reason = hs__strdup("");
+    j->t->cur_reason = hs__strndup(p, (size_t)(end - p));
+  } else if (strncmp(j->t->cur_version, "1.", 2) == 0) {
+    j->t->cur_reason = hs__strdup("");
   }
 }
 
 static size_t on_header(char *buf, size_t size, size_t nitems, void *ud) {
   hs_job *j = ud;
   size_t n = size * nitems;
-  j->header_bytes += n;
-  if ((int64_t)j->header_bytes > j->req->max_header_bytes) {
-    j->headers_too_large = true;
+  j->t->header_bytes += n;
+  if ((int64_t)j->t->header_bytes > j->req->max_header_bytes) {
+    j->t->headers_too_large = true;
     return 0;
   }
-  if (n >= 5 && memcmp(buf, "HTTP/", 5) == 0 && !j->final_seen) {
+  if (n >= 5 && memcmp(buf, "HTTP/", 5) == 0 && !j->t->final_seen) {
     status_line(j, buf, n);
   } else if ((n == 2 && buf[0] == '\r') || (n == 1 && buf[0] == '\n')) {
     end_of_head(j);
-  } else if (j->final_seen) {
+  } else if (j->t->final_seen) {
     hs__headers_add_line(&j->res->trailers, buf, n);
-  } else if ((buf[0] == ' ' || buf[0] == '\t') && j->cur_headers.n) {
+  } else if ((buf[0] == ' ' || buf[0] == '\t') && j->t->cur_headers.n) {
     /* obs-fold (RFC 9112 §5.2): one space replaces the fold. */
-    hs_header *h = &j->cur_headers.v[j->cur_headers.n - 1];
+    hs_header *h = &j->t->cur_headers.v[j->t->cur_headers.n - 1];
     size_t len = n, skip = 0;
     while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) len--;
     while (skip < len && (buf[skip] == ' ' || buf[skip] == '\t')) skip++;
     char *joined = hs__printf("%s %.*s", h->value, (int)(len - skip), buf + skip);
     if (joined) {
       char *name = h->name; /* name and value are one block: replace the entry */
-      j->cur_headers.n--;
-      hs__headers_addz(&j->cur_headers, name, joined);
+      j->t->cur_headers.n--;
+      hs__headers_addz(&j->t->cur_headers, name, joined);
       free(name);
       free(joined);
     }
   } else {
-    hs__headers_add_line(&j->cur_headers, buf, n);
+    hs__headers_add_line(&j->t->cur_headers, buf, n);
   }
   return n;
 }
@@ -94,25 +94,25 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *ud) {
 static size_t on_body(char *buf, size_t size, size_t nmemb, void *ud) {
   hs_job *j = ud;
   size_t n = size * nmemb;
-  int64_t room = j->req->max_body - (int64_t)j->body.n;
+  int64_t room = j->req->max_body - (int64_t)j->t->body.n;
   if ((int64_t)n > room) {
-    hs__buf_add(&j->body, buf, room > 0 ? (size_t)room : 0);
-    j->body_too_large = true;
+    hs__buf_add(&j->t->body, buf, room > 0 ? (size_t)room : 0);
+    j->t->body_too_large = true;
     return 0;
   }
-  hs__buf_add(&j->body, buf, n);
-  return j->body.oom ? 0 : n;
+  hs__buf_add(&j->t->body, buf, n);
+  return j->t->body.oom ? 0 : n;
 }
 
 static void sent_head(hs_job *j, const char *data, size_t n) {
-  hs__headers_free(&j->sent_headers);
+  hs__headers_free(&j->t->sent_headers);
   const char *p = memchr(data, '\n', n), *end = data + n;
   while (p && p + 1 < end) {
     const char *line = p + 1;
     p = memchr(line, '\n', (size_t)(end - line));
     size_t len = p ? (size_t)(p - line + 1) : (size_t)(end - line);
     if (len <= 2) break;
-    hs__headers_add_line(&j->sent_headers, line, len);
+    hs__headers_add_line(&j->t->sent_headers, line, len);
   }
 }
 
@@ -129,10 +129,10 @@ static int on_debug(CURL *easy, curl_infotype type, char *data, size_t n, void *
     const char *slash = memchr(v, '/', len);
     size_t vlen = slash ? (size_t)(slash - v) : len;
     while (vlen && v[vlen - 1] == ' ') vlen--;
-    free(j->tls_version);
-    free(j->tls_cipher);
-    j->tls_version = hs__strndup(v, vlen);
-    j->tls_cipher = NULL;
+    free(j->t->tls_version);
+    free(j->t->tls_cipher);
+    j->t->tls_version = hs__strndup(v, vlen);
+    j->t->tls_cipher = NULL;
     if (slash) {
       const char *c = slash + 1;
       size_t rest = len - (size_t)(c - v);
@@ -140,7 +140,7 @@ static int on_debug(CURL *easy, curl_infotype type, char *data, size_t n, void *
       const char *next = memchr(c, '/', rest);
       size_t clen = next ? (size_t)(next - c) : rest;
       while (clen && c[clen - 1] == ' ') clen--;
-      if (clen) j->tls_cipher = hs__strndup(c, clen);
+      if (clen) j->t->tls_cipher = hs__strndup(c, clen);
     }
   }
   return 0;
@@ -172,9 +172,10 @@ static int add_header(struct curl_slist **list, const char *name, const char *va
 
 const char *hs__transfer_setup(hs_job *j, CURL *easy, int64_t timeout_us) {
   const hs_request *req = j->req;
-  j->easy = easy;
-  j->t_try = hs__now_us();
-  j->errbuf[0] = '\0';
+  if (!j->t && !(j->t = calloc(1, sizeof *j->t))) return "out of memory";
+  j->t->easy = easy;
+  j->t->t_try = hs__now_us();
+  j->t->errbuf[0] = '\0';
   const char *wire_url = j->wire_url;
   if (!wire_url) return "the URL does not parse";
   curl_easy_reset(easy);
@@ -182,7 +183,7 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, int64_t timeout_us) {
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
   SET(CURLOPT_URL, wire_url);
   SET(CURLOPT_PRIVATE, j);
-  SET(CURLOPT_ERRORBUFFER, j->errbuf);
+  SET(CURLOPT_ERRORBUFFER, j->t->errbuf);
   SET(CURLOPT_NOSIGNAL, 1L);
   SET(CURLOPT_HEADERFUNCTION, on_header);
   SET(CURLOPT_HEADERDATA, j);
@@ -218,11 +219,11 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, int64_t timeout_us) {
     SET(CURLOPT_HTTP_VERSION, v);
   }
   for (size_t i = 0; i < req->resolve.n && rc == CURLE_OK; i++) {
-    struct curl_slist *l = curl_slist_append(j->resolve, req->resolve.v[i].name);
+    struct curl_slist *l = curl_slist_append(j->t->resolve, req->resolve.v[i].name);
     if (!l) return "out of memory";
-    j->resolve = l;
+    j->t->resolve = l;
   }
-  if (j->resolve) SET(CURLOPT_RESOLVE, j->resolve);
+  if (j->t->resolve) SET(CURLOPT_RESOLVE, j->t->resolve);
 
   /* Method and body. */
   const char *m = j->method;
@@ -241,17 +242,17 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, int64_t timeout_us) {
   /* Headers: the user's, minus what the redirect rules strip, plus Expect. */
   for (size_t i = 0; i < req->headers.n; i++) {
     const hs_header *h = &req->headers.v[i];
-    if (!skip_header(j, h->name) && add_header(&j->req_headers, h->name, h->value))
+    if (!skip_header(j, h->name) && add_header(&j->t->req_headers, h->name, h->value))
       return "out of memory";
   }
   bool expect = j->send_body && !j->no_expect &&
                 (req->expect == HS_EXPECT_ALWAYS ||
                  (req->expect == HS_EXPECT_AUTO && req->body_len >= 1024 * 1024));
-  j->sent_expect = expect;
-  struct curl_slist *l = curl_slist_append(j->req_headers, expect ? "Expect: 100-continue" : "Expect:");
+  j->t->sent_expect = expect;
+  struct curl_slist *l = curl_slist_append(j->t->req_headers, expect ? "Expect: 100-continue" : "Expect:");
   if (!l) return "out of memory";
-  j->req_headers = l;
-  SET(CURLOPT_HTTPHEADER, j->req_headers);
+  j->t->req_headers = l;
+  SET(CURLOPT_HTTPHEADER, j->t->req_headers);
 #undef SET
   return rc == CURLE_OK ? NULL : curl_easy_strerror(rc);
 }
@@ -265,7 +266,7 @@ static int64_t info_us(CURL *easy, CURLINFO what) {
 
 /* libcurl gives cumulative times since the start; phases are their differences. */
 static void read_timing(hs_job *j, hs_timing *t, bool got_response) {
-  CURL *e = j->easy;
+  CURL *e = j->t->easy;
   int64_t dns = info_us(e, CURLINFO_NAMELOOKUP_TIME_T), con = info_us(e, CURLINFO_CONNECT_TIME_T),
           app = info_us(e, CURLINFO_APPCONNECT_TIME_T), pre = info_us(e, CURLINFO_PRETRANSFER_TIME_T),
           start = info_us(e, CURLINFO_STARTTRANSFER_TIME_T), total = info_us(e, CURLINFO_TOTAL_TIME_T);
@@ -310,10 +311,10 @@ static int64_t parse_cert_time(const char *s) {
 
 static void read_tls(hs_job *j, hs_hop *hop) {
   free(hop->tls_version); free(hop->tls_cipher);
-  hop->tls_version = j->tls_version; hop->tls_cipher = j->tls_cipher;
-  j->tls_version = j->tls_cipher = NULL;
+  hop->tls_version = j->t->tls_version; hop->tls_cipher = j->t->tls_cipher;
+  j->t->tls_version = j->t->tls_cipher = NULL;
   struct curl_certinfo *ci = NULL;
-  if (curl_easy_getinfo(j->easy, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci || ci->num_of_certs < 1)
+  if (curl_easy_getinfo(j->t->easy, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci || ci->num_of_certs < 1)
     return;
   for (struct curl_slist *l = ci->certinfo[0]; l; l = l->next) {
     const char *s = l->data;
@@ -326,22 +327,22 @@ static void read_tls(hs_job *j, hs_hop *hop) {
     }
   }
   long verify = 1;
-  curl_easy_getinfo(j->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
+  curl_easy_getinfo(j->t->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
   hop->tls_verified = j->req->verify && verify == 0;
 }
 
 static hs_error_kind classify(hs_job *j, CURLcode code) {
-  if (j->headers_too_large) return HS_ERR_HEADERS_TOO_LARGE;
-  if (j->body_too_large) return HS_ERR_BODY_TOO_LARGE;
+  if (j->t->headers_too_large) return HS_ERR_HEADERS_TOO_LARGE;
+  if (j->t->body_too_large) return HS_ERR_BODY_TOO_LARGE;
   /* After a final 101 the connection speaks another protocol: nothing more to read. */
-  if (j->final_seen && j->cur_status == 101) return HS_ERR_NONE;
+  if (j->t->final_seen && j->t->cur_status == 101) return HS_ERR_NONE;
   switch (code) {
-  case CURLE_OK: return j->final_seen ? HS_ERR_NONE : HS_ERR_PROTOCOL;
+  case CURLE_OK: return j->t->final_seen ? HS_ERR_NONE : HS_ERR_PROTOCOL;
   case CURLE_URL_MALFORMAT: return HS_ERR_URL;
   case CURLE_COULDNT_RESOLVE_HOST: case CURLE_COULDNT_RESOLVE_PROXY: return HS_ERR_DNS;
   case CURLE_COULDNT_CONNECT: return HS_ERR_CONNECT;
   case CURLE_OPERATION_TIMEDOUT: return HS_ERR_TIMEOUT;
-  case CURLE_PARTIAL_FILE: return j->final_seen ? HS_ERR_INCOMPLETE_BODY : HS_ERR_RESET;
+  case CURLE_PARTIAL_FILE: return j->t->final_seen ? HS_ERR_INCOMPLETE_BODY : HS_ERR_RESET;
   case CURLE_RECV_ERROR: case CURLE_SEND_ERROR: case CURLE_GOT_NOTHING: return HS_ERR_RESET;
   case CURLE_WEIRD_SERVER_REPLY: case CURLE_UNSUPPORTED_PROTOCOL: case CURLE_HTTP2:
   case CURLE_HTTP2_STREAM: case CURLE_BAD_CONTENT_ENCODING: case CURLE_HTTP3:
@@ -368,7 +369,7 @@ static void error_message(hs_job *j, hs_error_kind kind, CURLcode code, char **o
   else if (kind == HS_ERR_PROTOCOL && code == CURLE_OK)
     *out = hs__strdup("the transfer ended without a final response");
   else
-    *out = hs__strdup(j->errbuf[0] ? j->errbuf : curl_easy_strerror(code));
+    *out = hs__strdup(j->t->errbuf[0] ? j->t->errbuf : curl_easy_strerror(code));
   if (*out) {
     size_t n = strlen(*out);
     while (n && (*out)[n - 1] == '\n') (*out)[--n] = '\0';
@@ -380,40 +381,40 @@ hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
   hs_hop *hop = hs__result_last_hop(r);
   hs_attempt *a = &r->attempts[j->attempt];
   hs_error_kind kind = classify(j, code);
-  bool got = j->final_seen;
+  bool got = j->t->final_seen;
 
   read_timing(j, &a->timing, got);
-  a->sent_expect = j->sent_expect;
-  a->status = got ? j->cur_status : 0;
+  a->sent_expect = j->t->sent_expect;
+  a->status = got ? j->t->cur_status : 0;
   a->error = kind;
   if (kind) error_message(j, kind, code, &a->error_message);
   r->curl_code = (int)code;
   long os_errno = 0;
-  curl_easy_getinfo(j->easy, CURLINFO_OS_ERRNO, &os_errno);
+  curl_easy_getinfo(j->t->easy, CURLINFO_OS_ERRNO, &os_errno);
   r->os_errno = (int)os_errno;
 
   hop->tries++;
   hs__headers_free(&hop->request_headers);
-  hop->request_headers = j->sent_headers;
-  memset(&j->sent_headers, 0, sizeof j->sent_headers);
+  hop->request_headers = j->t->sent_headers;
+  memset(&j->t->sent_headers, 0, sizeof j->t->sent_headers);
   char *ip = NULL;
   long port = 0;
-  if (curl_easy_getinfo(j->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip && *ip) {
+  if (curl_easy_getinfo(j->t->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip && *ip) {
     free(hop->remote_ip);
     hop->remote_ip = hs__strdup(ip);
-    curl_easy_getinfo(j->easy, CURLINFO_PRIMARY_PORT, &port);
+    curl_easy_getinfo(j->t->easy, CURLINFO_PRIMARY_PORT, &port);
     hop->remote_port = (int)port;
   }
   if (strncasecmp(j->url, "https:", 6) == 0) read_tls(j, hop);
   if (got) {
-    hop->status = j->cur_status;
+    hop->status = j->t->cur_status;
     free(hop->reason_phrase); free(hop->http_version);
-    hop->reason_phrase = j->cur_reason;
-    hop->http_version = j->cur_version;
-    j->cur_reason = j->cur_version = NULL;
+    hop->reason_phrase = j->t->cur_reason;
+    hop->http_version = j->t->cur_version;
+    j->t->cur_reason = j->t->cur_version = NULL;
     hs__headers_free(&hop->headers);
-    hop->headers = j->cur_headers;
-    memset(&j->cur_headers, 0, sizeof j->cur_headers);
+    hop->headers = j->t->cur_headers;
+    memset(&j->t->cur_headers, 0, sizeof j->t->cur_headers);
     free(hop->location);
     hop->location = hs__strdup(hs__headers_get(&hop->headers, "location", 0));
     a->no_retry_after = (hop->status == 429 || hop->status == 503) &&
@@ -430,27 +431,23 @@ hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
     hop->location_url = hop->location ? hs__url_resolve(hop->url, hop->location) : NULL;
     free(r->body);
     /* Keep what arrived, not the buffer's spare room. */
-    r->body = j->body.p && j->body.cap > j->body.n + 1 ? realloc(j->body.p, j->body.n + 1) : j->body.p;
-    if (!r->body) r->body = j->body.p;
-    r->body_len = j->body.n;
-    memset(&j->body, 0, sizeof j->body);
+    r->body = j->t->body.p && j->t->body.cap > j->t->body.n + 1 ? realloc(j->t->body.p, j->t->body.n + 1) : j->t->body.p;
+    if (!r->body) r->body = j->t->body.p;
+    r->body_len = j->t->body.n;
+    memset(&j->t->body, 0, sizeof j->t->body);
   }
   return kind;
 }
 
 void hs__transfer_reset(hs_job *j) {
-  curl_slist_free_all(j->req_headers);
-  curl_slist_free_all(j->resolve);
-  j->req_headers = j->resolve = NULL;
-  free(j->cur_reason); free(j->cur_version); free(j->tls_version); free(j->tls_cipher);
-  j->cur_reason = j->cur_version = j->tls_version = j->tls_cipher = NULL;
-  hs__headers_free(&j->cur_headers);
-  hs__headers_free(&j->sent_headers);
-  free(j->body.p);
-  memset(&j->body, 0, sizeof j->body);
-  j->cur_status = 0;
-  j->final_seen = false;
-  j->header_bytes = 0;
-  j->headers_too_large = j->body_too_large = false;
-  j->easy = NULL;
+  hs_try *t = j->t;
+  if (!t) return;
+  curl_slist_free_all(t->req_headers);
+  curl_slist_free_all(t->resolve);
+  free(t->cur_reason); free(t->cur_version); free(t->tls_version); free(t->tls_cipher);
+  hs__headers_free(&t->cur_headers);
+  hs__headers_free(&t->sent_headers);
+  free(t->body.p);
+  free(t);
+  j->t = NULL;
 }

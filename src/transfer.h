@@ -7,6 +7,24 @@
 
 #include "internal.h"
 
+/* What one try needs while libcurl runs it; only running requests have one. */
+typedef struct hs_try {
+  CURL *easy;
+  struct curl_slist *req_headers, *resolve;
+  char errbuf[CURL_ERROR_SIZE];
+  int64_t t_try;              /* monotonic start of this try */
+  bool sent_expect;
+  int cur_status;             /* of the response head being read */
+  char *cur_reason, *cur_version;
+  hs_headers cur_headers;
+  bool final_seen;            /* the final response's head is complete */
+  size_t header_bytes;
+  bool headers_too_large, body_too_large;
+  hs_buf body;
+  hs_headers sent_headers;    /* what went on the wire (CURLINFO_HEADER_OUT) */
+  char *tls_version, *tls_cipher;
+} hs_try;
+
 typedef struct hs_job {
   uint64_t id;
   hs_request *req;            /* the job's own copy */
@@ -29,31 +47,18 @@ typedef struct hs_job {
   bool send_body, drop_content_headers, stripped, no_expect;
   int redirects, retries;
   char **seen; size_t n_seen, cap_seen;   /* "METHOD url" of every hop, for loops */
-  /* the current try */
-  CURL *easy;
-  struct curl_slist *req_headers, *resolve;
-  char errbuf[CURL_ERROR_SIZE];
-  size_t attempt;             /* index in res->attempts */
-  int64_t t_try;              /* monotonic start of this try */
-  bool sent_expect;
-  int cur_status;             /* of the response head being read */
-  char *cur_reason, *cur_version;
-  hs_headers cur_headers;
-  bool final_seen;            /* the final response's head is complete */
-  size_t header_bytes;
-  bool headers_too_large, body_too_large;
-  hs_buf body;
-  hs_headers sent_headers;    /* what went on the wire (CURLINFO_HEADER_OUT) */
-  char *tls_version, *tls_cipher;
+  size_t attempt;             /* index in res->attempts of the current try */
+  struct hs_try *t;           /* the transfer under way, NULL while queued or waiting */
   size_t interim_delivered;   /* interim responses already given to icb */
 } hs_job;
 
-/* Returns NULL or a message saying why the handle could not be set up. */
+/* Returns NULL or a message saying why the handle could not be set up (j->t is
+ * made here and dropped by hs__transfer_reset). */
 const char *hs__transfer_setup(hs_job *j, CURL *easy, int64_t timeout_us);
 /* Records into j->res what the finished try got: timing, status, headers, errors.
  * Returns the error kind of the try (HS_ERR_NONE when a whole response came). */
 hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code);
-/* Drops the per-try state (lists, buffers); the easy handle is the caller's. */
+/* Drops the per-try state (j->t); the easy handle is the caller's. */
 void hs__transfer_reset(hs_job *j);
 
 #endif
