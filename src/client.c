@@ -53,6 +53,7 @@ struct hs_client {
 static void job_free(hs_job *j) {
   hs__transfer_reset(j);
   hs_request_free(j->req);
+  free(j->req_url);
   hs_result_unref(j->res);
   free(j->url); free(j->method); free(j->wire_url); free(j->origin_key); free(j->first_origin);
   for (size_t i = 0; i < j->n_seen; i++) free(j->seen[i]);
@@ -161,12 +162,14 @@ static void active_remove(hs_client *c, hs_job *j) {
 
 /* A queued request has no result yet (it costs its request and little else);
  * one that ends before its first try gets one here, keeping what was asked for. */
+static const char *asked_url(const hs_job *j) { return j->req_url ? j->req_url : j->req->url; }
+
 static hs_result *ensure_result(hs_job *j) {
   if (j->res) return j->res;
   hs_result *r = j->res = hs__result_new();
   if (!r) return NULL;
   r->show_secrets = j->req->show_secrets;
-  r->request_url = hs__strdup(j->req->url);
+  r->request_url = hs__strdup(asked_url(j));
   r->request_method = hs__strdup(j->req->method);
   return r;
 }
@@ -218,7 +221,7 @@ static int first_hop(hs_job *j);
 
 static void job_start(hs_client *c, hs_job *j) {
   int64_t now = hs__now_us();
-  if (!j->first_origin && first_hop(j)) {
+  if (!j->url && first_hop(j)) {
     job_fail(c, j, HS_ERR_OTHER, "out of memory");
     return;
   }
@@ -288,7 +291,7 @@ static bool seen_before(hs_job *j, const char *key) {
 }
 
 static int remember(hs_job *j, const char *method, const char *normal) {
-  char *key = hs__printf("%s %s", method, normal);
+  char *key = hs__concat(method, " ", normal, (char *)NULL);
   if (!key || hs__grow((void **)&j->seen, &j->cap_seen, j->n_seen, sizeof *j->seen)) {
     free(key);
     return -1;
@@ -298,7 +301,7 @@ static int remember(hs_job *j, const char *method, const char *normal) {
 }
 
 static bool is_loop(hs_job *j, const char *method, const char *normal) {
-  char *key = hs__printf("%s %s", method, normal);
+  char *key = hs__concat(method, " ", normal, (char *)NULL);
   bool loop = key && seen_before(j, key);
   free(key);
   return loop;
@@ -663,21 +666,18 @@ hs_code hs_client_new(hs_client **out, const hs_request *defaults, int concurren
 
 /* The first try's records, made when it is about to start (not while queued). */
 static int first_hop(hs_job *j) {
-  hs_url_facts f;
-  if (!ensure_result(j) || hs__url_facts(j->req->url, &f)) return -1;
-  int bad = !f.origin || !f.normal || !f.wire || !(j->url = hs__strdup(j->req->url)) ||
-            !(j->method = hs__strdup(j->req->method)) || !(j->first_origin = hs__strdup(f.origin)) ||
-            remember(j, j->method, f.normal) || !hs__result_add_hop(j->res, j->url, j->method) ||
-            new_attempt(j);
-  if (!bad) {
-    /* A hop was made: the result need not keep the request's URL twice. */
-    free(j->res->request_url); free(j->res->request_method);
-    j->res->request_url = j->res->request_method = NULL;
-    set_hop_url(j, &f);
-  }
-  hs__url_facts_free(&f);
-  return bad ? -1 : 0;
+  if (!ensure_result(j) || !(j->url = hs__strdup(asked_url(j))) || !(j->method = hs__strdup(j->req->method)) ||
+      !(j->origin_key = hs__strdup(j->first_origin)) || !hs__result_add_hop(j->res, j->url, j->method) ||
+      new_attempt(j))
+    return -1;
+  /* A hop was made: the result need not keep the request's URL twice. */
+  free(j->res->request_url); free(j->res->request_method);
+  j->res->request_url = j->res->request_method = NULL;
+  return 0;
 }
+
+static hs_code add_job(hs_client *c, hs_job *j, hs_callback cb, hs_interim_callback icb, void *userdata,
+                       uint64_t *id);
 
 hs_code hs_client_add_ex(hs_client *c, const hs_request *req, hs_callback cb, hs_interim_callback icb,
                          void *userdata, uint64_t *id) {
@@ -689,6 +689,22 @@ hs_code hs_client_add_ex(hs_client *c, const hs_request *req, hs_callback cb, hs
     job_free(j);
     return HS_E_NOMEM;
   }
+  return add_job(c, j, cb, icb, userdata, id);
+}
+
+hs_code hs__client_add_url(hs_client *c, hs_request *shared, const char *url, hs_callback cb,
+                           hs_interim_callback icb, void *userdata, uint64_t *id) {
+  if (!c || !shared || !url || !shared->method) return HS_E_BADARG;
+  hs_job *j = calloc(1, sizeof *j);
+  if (!j) return HS_E_NOMEM;
+  if (!(j->req_url = hs__strdup(url))) { free(j); return HS_E_NOMEM; }
+  shared->refs++;
+  j->req = shared;
+  return add_job(c, j, cb, icb, userdata, id);
+}
+
+static hs_code add_job(hs_client *c, hs_job *j, hs_callback cb, hs_interim_callback icb, void *userdata,
+                       uint64_t *id) {
   j->id = c->next_id++;
   j->cb = cb;
   j->icb = icb;
@@ -701,7 +717,7 @@ hs_code hs_client_add_ex(hs_client *c, const hs_request *req, hs_callback cb, hs
 
   /* A URL that does not parse, or is not http(s), is data in the result, not an error. */
   hs_url_facts f;
-  int parsed = hs__url_facts(j->req->url, &f) == 0;
+  int parsed = hs__url_facts(asked_url(j), &f) == 0;
   origin *o = NULL;
   if (!parsed || !f.origin) {
     job_fail(c, j, HS_ERR_URL, "the URL does not parse");
@@ -709,9 +725,13 @@ hs_code hs_client_add_ex(hs_client *c, const hs_request *req, hs_callback cb, hs
     if (ensure_result(j))
       hs__result_set_error(j->res, HS_ERR_SCHEME_REFUSED, "only http and https URLs are fetched, not %s:", f.scheme);
     job_finish(c, j);
-  } else if (!(o = origin_get(c, f.origin))) {
+  } else if (!(o = origin_get(c, f.origin)) || remember(j, j->req->method, f.normal)) {
     job_fail(c, j, HS_ERR_OTHER, "out of memory");
   } else {
+    /* What the first try needs of the URL, kept from this one parse. */
+    j->first_origin = f.origin;
+    j->wire_url = f.wire;
+    f.origin = f.wire = NULL;
     j->origin_index = (size_t)(o - c->origins);
     j->t_enqueued = j->t_added;
     queue_push(o, j, false);

@@ -15,6 +15,8 @@
 char *hs__strdup(const char *s);
 char *hs__strndup(const char *s, size_t n);
 char *hs__printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The strings up to a NULL, joined: for hot paths where printf's parsing shows. */
+char *hs__concat(const char *first, ...);
 int hs__strcaseeq(const char *a, const char *b);
 /* Grows *v (element size sz) to hold at least n+1 elements. 0 or -1. */
 int hs__grow(void **v, size_t *cap, size_t n, size_t sz);
@@ -137,6 +139,7 @@ const hs_timing *hs__hop_timing(const hs_result *r, size_t hop);
 typedef enum hs_expect { HS_EXPECT_AUTO, HS_EXPECT_ALWAYS, HS_EXPECT_OFF } hs_expect;
 
 struct hs_request {
+  int refs;                   /* a client's jobs may share one (hs__client_add_url) */
   char *url, *method;
   char *body; size_t body_len; bool has_body;
   hs_headers headers;
@@ -160,6 +163,12 @@ struct hs_request {
 
 void hs__request_init(hs_request *req);
 void hs__request_clear(hs_request *req);
+
+/* ---- the client --------------------------------------------------------------- */
+/* Adds a request for url with the options of shared (which must have a method), without
+ * copying them: for bindings that add many URLs with the same options. */
+hs_code hs__client_add_url(hs_client *c, hs_request *shared, const char *url, hs_callback cb,
+                           hs_interim_callback icb, void *userdata, uint64_t *id);
 
 /* ---- findings -------------------------------------------------------------- */
 void hs__findings_run(hs_result *r, const hs_request *req);

@@ -9,6 +9,7 @@
 
 void hs__request_init(hs_request *req) {
   memset(req, 0, sizeof *req);
+  req->refs = 1;
   req->follow = true;
   req->verify = true;
   req->host_backoff = true;
@@ -46,7 +47,7 @@ void hs__request_clear(hs_request *req) {
 }
 
 void hs_request_free(hs_request *req) {
-  if (!req) return;
+  if (!req || --req->refs > 0) return;
   hs__request_clear(req);
   free(req);
 }
@@ -55,6 +56,7 @@ hs_request *hs_request_dup(const hs_request *src) {
   hs_request *req = malloc(sizeof *req);
   if (!req) return NULL;
   *req = *src;
+  req->refs = 1;
   req->url = hs__strdup(src->url);
   req->method = hs__strdup(src->method);
   req->ca_file = hs__strdup(src->ca_file);

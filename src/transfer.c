@@ -161,7 +161,7 @@ static int skip_header(const hs_job *j, const char *name) {
 
 static int add_header(struct curl_slist **list, const char *name, const char *value) {
   /* "Name;" sends an empty value; "Name:" would remove libcurl's own. */
-  char *line = *value ? hs__printf("%s: %s", name, value) : hs__printf("%s;", name);
+  char *line = *value ? hs__concat(name, ": ", value, (char *)NULL) : hs__concat(name, ";", (char *)NULL);
   if (!line) return -1;
   struct curl_slist *l = curl_slist_append(*list, line);
   free(line);

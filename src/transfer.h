@@ -27,7 +27,8 @@ typedef struct hs_try {
 
 typedef struct hs_job {
   uint64_t id;
-  hs_request *req;            /* the job's own copy */
+  hs_request *req;            /* the job's own copy, or shared (then url is the job's) */
+  char *req_url;              /* the URL asked for when req is shared, else NULL */
   hs_result *res;
   hs_callback cb;
   hs_interim_callback icb;

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "internal.h"
@@ -97,6 +98,8 @@ char *hs__url_without_fragment(const char *url) {
   return n;
 }
 
+/* Parts only: assembling a URL (curl_url_get of CURLUPART_URL) costs a formatted
+ * print each time, and this runs for every hop of every request. */
 int hs__url_facts(const char *url, hs_url_facts *f) {
   memset(f, 0, sizeof *f);
   CURLU *u = parse(url);
@@ -104,16 +107,22 @@ int hs__url_facts(const char *url, hs_url_facts *f) {
   f->scheme = part(u, CURLUPART_SCHEME, 0);
   char *host = part(u, CURLUPART_HOST, 0);
   char *port = part(u, CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  char *given = part(u, CURLUPART_PORT, 0);
+  char *path = part(u, CURLUPART_PATH, 0);
+  char *query = part(u, CURLUPART_QUERY, 0);
+  curl_url_cleanup(u);
   lower(f->scheme);
   lower(host);
-  if (f->scheme && host) f->origin = hs__printf("%s://%s:%s", f->scheme, host, port ? port : "");
-  if (host) curl_url_set(u, CURLUPART_HOST, host, 0);
-  curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
-  f->wire = part(u, CURLUPART_URL, 0);
-  f->normal = part(u, CURLUPART_URL, CURLU_NO_DEFAULT_PORT);
-  free(host);
-  free(port);
-  curl_url_cleanup(u);
+  if (f->scheme && host && port) {
+    f->origin = hs__concat(f->scheme, "://", host, ":", port, (char *)NULL);
+    bool default_port = !given || (!strcmp(f->scheme, "http") && !strcmp(given, "80")) ||
+                        (!strcmp(f->scheme, "https") && !strcmp(given, "443"));
+    f->normal = hs__concat(f->scheme, "://", host, default_port ? "" : ":", default_port ? "" : given,
+                           path ? path : "/", query ? "?" : "", query ? query : "", (char *)NULL);
+    const char *hash = strchr(url, '#');
+    f->wire = hash ? hs__strndup(url, (size_t)(hash - url)) : hs__strdup(url);
+  }
+  free(host); free(port); free(given); free(path); free(query);
   if (!f->scheme) return -1;
   return 0;
 }

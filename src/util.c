@@ -32,10 +32,35 @@ char *hs__printf(const char *fmt, ...) {
   return p;
 }
 
+char *hs__concat(const char *first, ...) {
+  va_list ap;
+  size_t n = 0;
+  va_start(ap, first);
+  for (const char *s = first; s; s = va_arg(ap, const char *)) n += strlen(s);
+  va_end(ap);
+  char *out = malloc(n + 1), *p = out;
+  if (!out) return NULL;
+  va_start(ap, first);
+  for (const char *s = first; s; s = va_arg(ap, const char *)) {
+    size_t k = strlen(s);
+    memcpy(p, s, k);
+    p += k;
+  }
+  va_end(ap);
+  *p = '\0';
+  return out;
+}
+
+/* ASCII only, as header names are: no locale, no table lookups. */
 int hs__strcaseeq(const char *a, const char *b) {
-  for (; *a && *b; a++, b++)
-    if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
-  return *a == *b;
+  for (;; a++, b++) {
+    unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+    if (x != y) {
+      unsigned char lx = x | 0x20;
+      if (lx != (y | 0x20) || lx < 'a' || lx > 'z') return 0;
+    }
+    if (!x) return 1;
+  }
 }
 
 int hs__grow(void **v, size_t *cap, size_t n, size_t sz) {

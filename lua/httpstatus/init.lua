@@ -186,18 +186,29 @@ function M.client(opts)
   for k, v in pairs(opts) do if not CLIENT_KEYS[k] then defaults[k] = v end end
   local probe = shallow_copy(defaults)
   probe.url = probe.url or "http://127.0.0.1/"
-  local ok, err = pcall(core.check_options, probe)
+  local cc = core.client(conc, per_host)
+  local ok, err = pcall(cc.set_defaults, cc, probe)
   if not ok then error(err, 2) end
-  return setmetatable({ core = core.client(conc, per_host), defaults = defaults, handles = {},
+  -- A plain URL string is added through the defaults parsed once, unless they
+  -- change every request's URL or body (query, json).
+  local fast = defaults.query == nil and defaults.json == nil and defaults.url == nil
+  return setmetatable({ core = cc, defaults = defaults, handles = {}, fast = fast,
                         in_callback = false, closed = false }, Client)
 end
 
 function Client:add(spec, callback)
   if self.closed then error("the client is closed", 2) end
-  if type(spec) == "string" then spec = { url = spec } end
   if callback ~= nil and type(callback) ~= "function" then
     error("bad argument #2 to 'add' (function expected, got " .. type(callback) .. ")", 2)
   end
+  if type(spec) == "string" and self.fast then
+    local on_interim = self.defaults.on_interim
+    local id = self.core:add_url(spec, on_interim ~= nil)
+    local h = setmetatable({ client = self, id = id, callback = callback, on_interim = on_interim }, Handle)
+    self.handles[id] = h
+    return h
+  end
+  if type(spec) == "string" then spec = { url = spec } end
   local opts = prepare(merge(self.defaults, spec), "add")
   local on_interim = opts.on_interim
   local id = self.core:add(opts, on_interim ~= nil)

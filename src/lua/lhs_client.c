@@ -8,6 +8,7 @@
 
 typedef struct lclient {
   hs_client *c;
+  hs_request *defaults;  /* parsed once, shared by every add_url */
   lua_State *L;   /* valid only during the poll/close that set it */
   int events;     /* stack index of that call's event list */
 } lclient;
@@ -66,6 +67,30 @@ static int l_add(lua_State *L) {
   return 1;
 }
 
+/* client:set_defaults(opts): parsed once (opts must have a url, which is not used). */
+static int l_set_defaults(lua_State *L) {
+  lclient *u = check(L);
+  hs_request *req = lhs_request_check(L, 2);
+  if (!req->method && hs_request_set_str(req, HS_OPT_METHOD, req->has_body ? "POST" : "GET"))
+    return luaL_error(L, "out of memory");
+  req->refs++; /* ours now; the box on the stack drops its reference when collected */
+  hs_request_free(u->defaults);
+  u->defaults = req;
+  return 0;
+}
+
+/* client:add_url(url, want_interim) -> id: the defaults, that URL, nothing copied. */
+static int l_add_url(lua_State *L) {
+  lclient *u = check(L);
+  const char *url = luaL_checkstring(L, 2);
+  if (!u->defaults) return luaL_error(L, "add_url needs set_defaults first");
+  uint64_t id = 0;
+  hs_code rc = hs__client_add_url(u->c, u->defaults, url, on_done, lua_toboolean(L, 3) ? on_interim : NULL, u, &id);
+  if (rc) return luaL_error(L, "cannot add the request: %s", hs_strerror(rc));
+  lua_pushinteger(L, (lua_Integer)id);
+  return 1;
+}
+
 /* client:poll(timeout_seconds or -1) -> events, pending */
 static int l_poll(lua_State *L) {
   lclient *u = check(L);
@@ -112,6 +137,8 @@ static int l_close(lua_State *L) {
   u->L = NULL;
   hs_client_free(u->c);
   u->c = NULL;
+  hs_request_free(u->defaults);
+  u->defaults = NULL;
   return 1;
 }
 
@@ -120,12 +147,14 @@ static int l_gc(lua_State *L) {
   u->L = NULL; /* no events: __gc never calls into Lua */
   hs_client_free(u->c);
   u->c = NULL;
+  hs_request_free(u->defaults);
+  u->defaults = NULL;
   return 0;
 }
 
 int lhs_open_client(lua_State *L) {
   if (luaL_newmetatable(L, LHS_CLIENT)) {
-    const luaL_Reg methods[] = { { "add", l_add }, { "poll", l_poll }, { "cancel", l_cancel },
+    const luaL_Reg methods[] = { { "add", l_add }, { "add_url", l_add_url }, { "set_defaults", l_set_defaults }, { "poll", l_poll }, { "cancel", l_cancel },
                                  { "next_timeout", l_next_timeout }, { "pending", l_pending },
                                  { "close", l_close }, { NULL, NULL } };
     luaL_newlib(L, methods);
