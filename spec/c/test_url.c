@@ -1,5 +1,6 @@
 /* URL rules: origins (default ports normalised), loop keys, Location resolution. */
 #include <curl/curl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,15 @@ static void expect_str(const char *what, char *got, const char *want, int line) 
 }
 #define ORIGIN(u, w) expect_str("origin " u, hs__url_origin(u), w, __LINE__)
 #define NORM(u, w) expect_str("normalize " u, hs__url_normalize(u), w, __LINE__)
+static char *fact(const char *url, size_t offset) {
+  hs_url_facts f;
+  hs__url_facts(url, &f);
+  char *v = *(char **)((char *)&f + offset);
+  char *copy = v ? strdup(v) : NULL;
+  hs__url_facts_free(&f);
+  return copy;
+}
+#define FACT(u, field, w) expect_str("facts " #field " " u, fact(u, offsetof(hs_url_facts, field)), w, __LINE__)
 #define RESOLVE(b, l, w) expect_str("resolve " l, hs__url_resolve(b, l), w, __LINE__)
 
 int main(void) {
@@ -42,6 +52,20 @@ int main(void) {
   RESOLVE("http://h/a", "ftp://f/x", "ftp://f/x");
   RESOLVE("http://h/a", "", NULL);
   RESOLVE("http://h/a", "/bad\r\nheader", NULL);
+  /* The facts the engine keeps per hop, from one parse. */
+  FACT("HTTP://Example.COM:80/a?b#frag", scheme, "http");
+  FACT("HTTP://Example.COM:80/a?b#frag", origin, "http://example.com:80");
+  FACT("HTTP://Example.COM:80/a?b#frag", normal, "http://example.com/a?b");
+  FACT("HTTP://Example.COM:80/a?b#frag", wire, "HTTP://Example.COM:80/a?b");
+  FACT("https://h:8443", origin, "https://h:8443");
+  FACT("https://h:8443", normal, "https://h:8443/");
+  FACT("file:///etc/passwd", scheme, "file");
+  FACT("file:///etc/passwd", origin, NULL);
+  {
+    hs_url_facts f;
+    if (hs__url_facts("not a url", &f) == 0) { fprintf(stderr, "facts: parsed garbage\n"); failures++; }
+    hs__url_facts_free(&f);
+  }
   expect_str("without fragment", hs__url_without_fragment("http://h/a?b#c"), "http://h/a?b", __LINE__);
   expect_str("scheme", hs__url_scheme("HTTPS://h/"), "https", __LINE__);
   curl_global_cleanup();
