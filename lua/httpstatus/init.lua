@@ -217,19 +217,21 @@ function Client:add(spec, callback)
   return h
 end
 
-function Client:_dispatch(events)
-  for _, ev in ipairs(events) do
-    local h = self.handles[ev.id]
-    if h and ev.interim then
+-- ids[i] finished (values[i] a result userdata) or got a 1xx (values[i] a table).
+function Client:_dispatch(ids, values)
+  for i = 1, #ids do
+    local id, v = ids[i], values[i]
+    local h = self.handles[id]
+    if h and type(v) == "table" then
       if h.on_interim then
         self.in_callback = true
-        local ok, err = call_quietly(h.on_interim, ev.interim)
+        local ok, err = call_quietly(h.on_interim, v)
         self.in_callback = false
         if not ok then h.interim_error = err end
       end
     elseif h then
-      self.handles[ev.id] = nil
-      local res = ev.result
+      self.handles[id] = nil
+      local res = v
       if h.interim_error then res.callback_error = h.interim_error end
       h._result = res
       if h.callback then
@@ -252,16 +254,15 @@ function Client:poll(timeout)
   if self.in_callback then error("poll/run cannot be called from inside a callback", 2) end
   if self.closed then return 0 end
   if timeout ~= nil and type(timeout) ~= "number" then error("bad argument #1 to 'poll' (number expected)", 2) end
-  local events, pending = self.core:poll(timeout or 0)
-  self:_dispatch(events)
+  local ids, values = self.core:poll(timeout or 0)
+  self:_dispatch(ids, values)
   return self.core:pending()
 end
 
 function Client:run()
   if self.in_callback then error("poll/run cannot be called from inside a callback", 2) end
   while not self.closed and self.core:pending() > 0 do
-    local events = self.core:poll(-1)
-    self:_dispatch(events)
+    self:_dispatch(self.core:poll(-1))
   end
 end
 
@@ -293,9 +294,9 @@ end
 function Client:close()
   if self.closed then return end
   if self.in_callback then error("close cannot be called from inside a callback", 2) end
-  local events = self.core:close()
+  local ids, values = self.core:close()
   self.closed = true
-  self:_dispatch(events)
+  self:_dispatch(ids, values)
 end
 Client.__close = Client.close
 
@@ -313,15 +314,16 @@ function M.request(opts)
   local id = c:add(o, o.on_interim ~= nil)
   local interim_error
   while true do
-    local events = c:poll(-1)
-    for _, ev in ipairs(events) do
-      if ev.interim then
-        local ok, err = call_quietly(o.on_interim, ev.interim)
+    local ids, values = c:poll(-1)
+    for i = 1, #ids do
+      local v = values[i]
+      if type(v) == "table" then
+        local ok, err = call_quietly(o.on_interim, v)
         if not ok then interim_error = interim_error or err end
-      elseif ev.id == id then
+      elseif ids[i] == id then
         c:close()
-        if interim_error then ev.result.callback_error = interim_error end
-        return ev.result
+        if interim_error then v.callback_error = interim_error end
+        return v
       end
     end
   end

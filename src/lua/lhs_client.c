@@ -2,15 +2,26 @@
  * happened (finished results, 1xx interim responses) as a list; the Lua layer
  * runs the user's callbacks from it under pcall. We never call user Lua code
  * from inside the engine. */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lhs.h"
 
+/* An event recorded by the engine's callbacks; turned into Lua values only after
+ * hs_client_poll has returned, so a Lua error (out of memory) never unwinds through
+ * the engine. */
+typedef struct levent {
+  uint64_t id;
+  hs_result *r;        /* referenced */
+  size_t interim;      /* index of the 1xx, or SIZE_MAX for a finished result */
+} levent;
+
 typedef struct lclient {
   hs_client *c;
   hs_request *defaults;  /* parsed once, shared by every add_url */
-  lua_State *L;   /* valid only during the poll/close that set it */
-  int events;     /* stack index of that call's event list */
+  levent *ev; size_t n_ev, cap_ev;
+  size_t lost;           /* events dropped for want of memory */
 } lclient;
 
 static lclient *check(lua_State *L) {
@@ -19,28 +30,40 @@ static lclient *check(lua_State *L) {
   return u;
 }
 
-static void push_event(lclient *u, uint64_t id, const char *field) {
-  lua_State *L = u->L;
-  lua_createtable(L, 0, 2);
-  lua_pushinteger(L, (lua_Integer)id);
-  lua_setfield(L, -2, "id");
-  lua_insert(L, -2);
-  lua_setfield(L, -2, field);
-  lua_rawseti(L, u->events, (lua_Integer)lua_rawlen(L, u->events) + 1);
+static void record(lclient *u, uint64_t id, hs_result *r, size_t interim) {
+  if (hs__grow((void **)&u->ev, &u->cap_ev, u->n_ev, sizeof *u->ev)) { u->lost++; return; }
+  hs_result_ref(r);
+  u->ev[u->n_ev++] = (levent){ id, r, interim };
 }
 
-static void on_done(hs_client *c, uint64_t id, hs_result *r, void *ud) {
-  lclient *u = ud;
-  if (!u->L) return;
-  lhs_result_push(u->L, r);
-  push_event(u, id, "result");
-}
+static void on_done(hs_client *c, uint64_t id, hs_result *r, void *ud) { record(ud, id, r, SIZE_MAX); }
 
 static void on_interim(hs_client *c, uint64_t id, const hs_result *r, size_t index, void *ud) {
-  lclient *u = ud;
-  if (!u->L) return;
-  lhs_interim_push(u->L, r, index);
-  push_event(u, id, "interim");
+  record(ud, id, (hs_result *)r, index);
+}
+
+/* Pushes two lists, ids and values (a result userdata, or an interim table), for
+ * the events recorded, and drops our references. */
+static void push_events(lua_State *L, lclient *u) {
+  size_t n = u->n_ev;
+  lua_createtable(L, (int)n, 0);
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    levent *e = &u->ev[i];
+    lua_pushinteger(L, (lua_Integer)e->id);
+    lua_rawseti(L, -3, (lua_Integer)i + 1);
+    if (e->interim == SIZE_MAX) lhs_result_push(L, e->r);
+    else lhs_interim_push(L, e->r, e->interim);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+    hs_result_unref(e->r);
+    e->r = NULL;
+  }
+  u->n_ev = 0;
+}
+
+static void drop_events(lclient *u) {
+  for (size_t i = 0; i < u->n_ev; i++) hs_result_unref(u->ev[i].r);
+  u->n_ev = 0;
 }
 
 /* core.client(concurrency, per_host) */
@@ -91,20 +114,17 @@ static int l_add_url(lua_State *L) {
   return 1;
 }
 
-/* client:poll(timeout_seconds or -1) -> events, pending */
+/* client:poll(timeout_seconds or -1) -> ids, values, pending */
 static int l_poll(lua_State *L) {
   lclient *u = check(L);
   lua_Number t = luaL_optnumber(L, 2, 0);
   int64_t us = t < 0 ? -1 : (int64_t)(t * 1e6);
-  lua_newtable(L);
-  u->L = L;
-  u->events = lua_gettop(L);
   size_t pending = 0;
   hs_code rc = hs_client_poll(u->c, us, &pending);
-  u->L = NULL;
   if (rc) return luaL_error(L, "poll: %s", hs_strerror(rc));
+  push_events(L, u);
   lua_pushinteger(L, (lua_Integer)pending);
-  return 2;
+  return 3;
 }
 
 static int l_cancel(lua_State *L) {
@@ -126,29 +146,30 @@ static int l_pending(lua_State *L) {
   return 1;
 }
 
-/* client:close() -> events (the cancelled requests); idempotent. */
+/* client:close() -> ids, values (the cancelled requests); idempotent. */
 static int l_close(lua_State *L) {
   lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
-  lua_newtable(L);
-  if (!u->c) return 1;
-  u->L = L;
-  u->events = lua_gettop(L);
-  hs_client_cancel_all(u->c);
-  u->L = NULL;
+  if (u->c) hs_client_cancel_all(u->c);
   hs_client_free(u->c);
   u->c = NULL;
   hs_request_free(u->defaults);
   u->defaults = NULL;
-  return 1;
+  push_events(L, u);
+  free(u->ev);
+  u->ev = NULL;
+  u->cap_ev = 0;
+  return 2;
 }
 
 static int l_gc(lua_State *L) {
   lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
-  u->L = NULL; /* no events: __gc never calls into Lua */
-  hs_client_free(u->c);
+  hs_client_free(u->c); /* no callbacks: __gc never calls into Lua */
   u->c = NULL;
   hs_request_free(u->defaults);
   u->defaults = NULL;
+  drop_events(u);
+  free(u->ev);
+  u->ev = NULL;
   return 0;
 }
 
