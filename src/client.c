@@ -178,8 +178,8 @@ static void job_finish(hs_client *c, hs_job *j) {
   hs_result *r = ensure_result(j);
   if (!r) return; /* out of memory: nothing to report with; the request is dropped */
   int64_t now = hs__now_us();
-  r->timing.total = now - j->t_added;
-  if (r->timing.queue == HS_NONE && j->t_first_try) r->timing.queue = j->t_first_try - j->t_added;
+  r->total_us = now - j->t_added;
+  if (r->queue_us == HS_NONE && j->t_first_try) r->queue_us = j->t_first_try - j->t_added;
   if (j->req->findings) hs__findings_run(r, j->req);
   j->state = JOB_DONE;
   j->next = NULL;
@@ -227,7 +227,7 @@ static void job_start(hs_client *c, hs_job *j) {
   }
   if (!j->t_first_try) {
     j->t_first_try = now;
-    j->res->timing.queue = now - j->t_added;
+    j->res->queue_us = now - j->t_added;
   }
   hs_attempt *a = &j->res->attempts[j->attempt];
   a->started_us = now - j->t_first_try;

@@ -117,7 +117,7 @@ struct hs_result {
   int curl_code, os_errno;
   int64_t retry_after_us;     /* what the server asked for, HS_NONE if nothing */
   double started_at;          /* Unix time */
-  hs_timing timing;           /* sums over attempts; total = wall time of everything */
+  int64_t queue_us, total_us; /* before the first try; everything: hs__result_timing sums the rest */
   char *request_url;          /* as given */
   char *request_method;
   int show_secrets;
@@ -134,6 +134,8 @@ void hs__result_set_error(hs_result *r, hs_error_kind kind, const char *fmt, ...
     __attribute__((format(printf, 3, 4)));
 hs_hop *hs__result_last_hop(const hs_result *r);
 const hs_timing *hs__hop_timing(const hs_result *r, size_t hop);
+/* The whole request's phases: each summed over the tries that had it. */
+void hs__result_timing(const hs_result *r, hs_timing *out);
 
 /* ---- the request options --------------------------------------------------- */
 typedef enum hs_expect { HS_EXPECT_AUTO, HS_EXPECT_ALWAYS, HS_EXPECT_OFF } hs_expect;

@@ -59,7 +59,9 @@ char *hs_result_to_json(const hs_result *r, int show_secrets) {
   hs__buf_adds(&b, ",\"headers\":"); headers(&b, last ? &last->headers : &(hs_headers){0}, show_secrets);
   hs__buf_adds(&b, ",\"body\":"); hs__buf_json_str(&b, r->body ? r->body : "", r->body_len);
   hs__buf_printf(&b, ",\"started_at\":%.6f,\"timing\":", r->started_at);
-  timing(&b, &r->timing);
+  hs_timing sum;
+  hs__result_timing(r, &sum);
+  timing(&b, &sum);
   hs__buf_adds(&b, ",\"hops\":[");
   for (size_t i = 0; i < r->n_hops; i++) {
     const hs_hop *h = &r->hops[i];

@@ -11,7 +11,7 @@ hs_result *hs__result_new(void) {
   if (!r) return NULL;
   r->refs = 1;
   r->retry_after_us = HS_NONE;
-  hs__timing_none(&r->timing);
+  r->queue_us = r->total_us = HS_NONE;
   r->started_at = hs__wall_now();
   return r;
 }
@@ -81,6 +81,20 @@ const hs_timing *hs__hop_timing(const hs_result *r, size_t hop) {
   for (size_t i = r->n_attempts; i-- > 0;)
     if (r->attempts[i].hop == hop) return &r->attempts[i].timing;
   return &none;
+}
+
+void hs__result_timing(const hs_result *r, hs_timing *sum) {
+  hs__timing_none(sum);
+  int64_t *dst[] = { &sum->dns, &sum->connect, &sum->tls, &sum->send, &sum->wait, &sum->receive };
+  for (size_t i = 0; i < r->n_attempts; i++) {
+    const hs_timing *t = &r->attempts[i].timing;
+    const int64_t src[] = { t->dns, t->connect, t->tls, t->send, t->wait, t->receive };
+    for (size_t k = 0; k < 6; k++)
+      if (src[k] != HS_NONE) *dst[k] = (*dst[k] == HS_NONE ? 0 : *dst[k]) + src[k];
+  }
+  sum->queue = r->queue_us;
+  sum->total = r->total_us;
+  sum->reused = r->n_hops && hs__hop_timing(r, r->n_hops - 1)->reused;
 }
 
 hs_hop *hs__result_last_hop(const hs_result *r) {
@@ -158,7 +172,7 @@ size_t hs_result_finding_count(const hs_result *r) { return r ? r->n_findings : 
 const char *hs_result_finding_id(const hs_result *r, size_t i) {
   return r && i < r->n_findings ? r->findings[i].id : NULL;
 }
-int64_t hs_result_total_us(const hs_result *r) { return r ? r->timing.total : HS_NONE; }
+int64_t hs_result_total_us(const hs_result *r) { return r ? r->total_us : HS_NONE; }
 
 hs_code hs_result_header(const hs_result *r, const char *name, size_t index, int hop,
                          const char **value) {

@@ -222,7 +222,10 @@ function Client:_dispatch(ids, values)
   for i = 1, #ids do
     local id, v = ids[i], values[i]
     local h = self.handles[id]
-    if h and type(v) == "table" then
+    if math.type(h) then -- a run_all slot
+      self.handles[id] = nil
+      self.collect[h] = v
+    elseif h and type(v) == "table" then
       if h.on_interim then
         self.in_callback = true
         local ok, err = call_quietly(h.on_interim, v)
@@ -268,11 +271,21 @@ end
 
 function Client:run_all(list)
   if type(list) ~= "table" then error("bad argument #1 to 'run_all' (table expected)", 2) end
-  local handles = {}
-  for i, spec in ipairs(list) do handles[i] = self:add(spec) end
+  -- Plain URL strings need no handle object: the id maps to the output slot.
+  local out, slow = {}, {}
+  local plain = self.fast and self.defaults.on_interim == nil
+  local prev = self.collect
+  self.collect = out
+  for i, spec in ipairs(list) do
+    if plain and type(spec) == "string" then
+      self.handles[self.core:add_url(spec, false)] = i
+    else
+      slow[i] = self:add(spec)
+    end
+  end
   self:run()
-  local out = {}
-  for i, h in ipairs(handles) do out[i] = h._result end
+  self.collect = prev
+  for i, h in pairs(slow) do out[i] = h._result end
   return out
 end
 

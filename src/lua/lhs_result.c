@@ -47,21 +47,9 @@ static void push_timing(lua_State *L, const hs_timing *t) {
   if (t->reused) { lua_pushboolean(L, 1); lua_setfield(L, -2, "reused"); }
 }
 
-/* The whole request's phases: each summed over the tries that had it. */
 static void push_total_timing(lua_State *L, const hs_result *r) {
   hs_timing sum;
-  hs__timing_none(&sum);
-  int64_t *dst[] = { &sum.dns, &sum.connect, &sum.tls, &sum.send, &sum.wait, &sum.receive };
-  for (size_t i = 0; i < r->n_attempts; i++) {
-    const hs_timing *t = &r->attempts[i].timing;
-    const int64_t src[] = { t->dns, t->connect, t->tls, t->send, t->wait, t->receive };
-    for (size_t k = 0; k < 6; k++)
-      if (src[k] != HS_NONE) *dst[k] = (*dst[k] == HS_NONE ? 0 : *dst[k]) + src[k];
-  }
-  sum.queue = r->timing.queue;
-  sum.total = r->timing.total;
-  const hs_hop *last = hs__result_last_hop(r);
-  sum.reused = last && hs__hop_timing(r, r->n_hops - 1)->reused;
+  hs__result_timing(r, &sum);
   push_timing(L, &sum);
 }
 
