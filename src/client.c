@@ -178,7 +178,8 @@ static void job_finish(hs_client *c, hs_job *j) {
   hs_result *r = ensure_result(j);
   if (!r) return; /* out of memory: nothing to report with; the request is dropped */
   int64_t now = hs__now_us();
-  r->total_us = now - j->t_added;
+  /* From the first try, as timeout counts; the wait for a slot is queue_us. */
+  r->total_us = now - (j->t_first_try ? j->t_first_try : j->t_added);
   if (r->queue_us == HS_NONE && j->t_first_try) r->queue_us = j->t_first_try - j->t_added;
   if (j->req->findings) hs__findings_run(r, j->req);
   j->state = JOB_DONE;

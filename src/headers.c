@@ -1,4 +1,5 @@
 /* Header lists: wire order and case kept; a repeated name is a new entry. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,48 @@ int hs__headers_add_line(hs_headers *h, const char *line, size_t len) {
   return hs__headers_add(h, line, nlen, v, (size_t)(end - v));
 }
 
+static bool in_block(const hs_headers *h, const char *p) {
+  return h->block && p >= h->block && p < h->block + h->block_len;
+}
+
+static int is_ows(char c);
+
+int hs__headers_set_block(hs_headers *h, const char *data, size_t n) {
+  char *b = malloc(n + 1);
+  if (!b) return -1;
+  memcpy(b, data, n);
+  b[n] = '\0';
+  /* obs-fold (RFC 9112 §5.2): a line break before SP or HTAB continues the line. */
+  for (size_t i = 1; i + 1 < n; i++)
+    if (b[i] == '\n' && is_ows(b[i + 1])) {
+      b[i] = ' ';
+      if (b[i - 1] == '\r') b[i - 1] = ' ';
+    }
+  h->block = b;
+  h->block_len = n + 1;
+  char *p = b, *end = b + n;
+  while (p < end) {
+    char *nl = memchr(p, '\n', (size_t)(end - p));
+    char *le = nl ? nl : end;
+    while (le > p && le[-1] == '\r') le--;
+    *le = '\0';
+    char *colon = memchr(p, ':', (size_t)(le - p));
+    if (colon && colon > p) {
+      *colon = '\0';
+      char *v = colon + 1, *ve = le;
+      while (v < ve && is_ows(*v)) v++;
+      while (ve > v && is_ows(ve[-1])) ve--;
+      *ve = '\0';
+      if (hs__grow((void **)&h->v, &h->cap, h->n, sizeof *h->v)) return -1;
+      h->v[h->n].name = p;
+      h->v[h->n].value = v;
+      h->n++;
+    }
+    p = nl ? nl + 1 : end;
+  }
+  return 0;
+}
+
 const char *hs__headers_get(const hs_headers *h, const char *name, size_t index) {
   for (size_t i = 0; i < h->n; i++)
     if (hs__strcaseeq(h->v[i].name, name) && index-- == 0) return h->v[i].value;
@@ -55,7 +98,7 @@ void hs__headers_remove(hs_headers *h, const char *name) {
   size_t j = 0;
   for (size_t i = 0; i < h->n; i++) {
     if (hs__strcaseeq(h->v[i].name, name)) {
-      free(h->v[i].name);
+      if (!in_block(h, h->v[i].name)) free(h->v[i].name);
     } else {
       h->v[j++] = h->v[i];
     }
@@ -70,10 +113,11 @@ int hs__headers_copy(hs_headers *dst, const hs_headers *src) {
 }
 
 void hs__headers_free(hs_headers *h) {
-  for (size_t i = 0; i < h->n; i++) free(h->v[i].name);
+  for (size_t i = 0; i < h->n; i++)
+    if (!in_block(h, h->v[i].name)) free(h->v[i].name);
   free(h->v);
-  h->v = NULL;
-  h->n = h->cap = 0;
+  free(h->block);
+  memset(h, 0, sizeof *h);
 }
 
 int hs__header_is_secret(const char *name) {

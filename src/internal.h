@@ -22,14 +22,18 @@ int hs__strcaseeq(const char *a, const char *b);
 int hs__grow(void **v, size_t *cap, size_t n, size_t sz);
 
 /* ---- headers: wire order and case kept, never joined ----------------------- */
-/* name and value share one allocation: free name only. */
+/* name and value share one allocation (free name only), or live in the list's
+ * block: a whole head copied once and cut in place (hs__headers_set_block). */
 typedef struct hs_header { char *name; char *value; } hs_header;
-typedef struct hs_headers { hs_header *v; size_t n, cap; } hs_headers;
+typedef struct hs_headers { hs_header *v; size_t n, cap; char *block; size_t block_len; } hs_headers;
 
 int hs__headers_add(hs_headers *h, const char *name, size_t nlen, const char *value, size_t vlen);
 int hs__headers_addz(hs_headers *h, const char *name, const char *value);
 /* Parses one raw "Name: value\r\n" line. 0 added, 1 not a header line, -1 no memory. */
 int hs__headers_add_line(hs_headers *h, const char *line, size_t len);
+/* Adds every "Name: value" line of data (CRLF or LF separated; obs-fold joined)
+ * from one copy of it. For an empty list. 0, or -1 when out of memory. */
+int hs__headers_set_block(hs_headers *h, const char *data, size_t n);
 const char *hs__headers_get(const hs_headers *h, const char *name, size_t index);
 size_t hs__headers_count(const hs_headers *h, const char *name);
 void hs__headers_remove(hs_headers *h, const char *name);
@@ -85,7 +89,7 @@ typedef struct hs_hop {
   char *url, *method;
   int status;
   char *reason_phrase;
-  char *http_version;
+  char http_version[8];       /* "1.1", "2" ...; empty when unknown */
   hs_headers headers, request_headers;
   char *location, *location_url;
   size_t tries;               /* its timing is its last try's: hs__hop_timing */

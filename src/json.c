@@ -55,7 +55,7 @@ char *hs_result_to_json(const hs_result *r, int show_secrets) {
   hs__buf_printf(&b, ",\"ok\":%s,\"url\":", hs_result_ok(r) ? "true" : "false");
   str(&b, hs_result_url(r));
   hs__buf_adds(&b, ",\"method\":"); str(&b, hs_result_method(r));
-  hs__buf_adds(&b, ",\"http_version\":"); str(&b, last ? last->http_version : NULL);
+  hs__buf_adds(&b, ",\"http_version\":"); str(&b, last && last->http_version[0] ? last->http_version : NULL);
   hs__buf_adds(&b, ",\"headers\":"); headers(&b, last ? &last->headers : &(hs_headers){0}, show_secrets);
   hs__buf_adds(&b, ",\"body\":"); hs__buf_json_str(&b, r->body ? r->body : "", r->body_len);
   hs__buf_printf(&b, ",\"started_at\":%.6f,\"timing\":", r->started_at);

@@ -102,7 +102,7 @@ hs_hop *hs__result_last_hop(const hs_result *r) {
 }
 
 static void hop_free(hs_hop *h) {
-  free(h->url); free(h->method); free(h->reason_phrase); free(h->http_version);
+  free(h->url); free(h->method); free(h->reason_phrase);
   free(h->location); free(h->location_url); free(h->remote_ip);
   free(h->tls_version); free(h->tls_cipher); free(h->cert_subject); free(h->cert_issuer);
   free(h->cert_expire);

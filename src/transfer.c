@@ -42,6 +42,7 @@ static void status_line(hs_job *j, const char *line, size_t n) {
   j->t->cur_version = hs__strndup(line + 5, sp ? (size_t)(sp - line - 5) : n - 5);
   j->t->cur_reason = NULL;
   j->t->cur_status = 0;
+  j->t->head.n = 0;
   hs__headers_free(&j->t->cur_headers);
   if (!sp) return;
   const char *p = sp + 1, *end = line + n;
@@ -68,25 +69,14 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *ud) {
   if (n >= 5 && memcmp(buf, "HTTP/", 5) == 0 && !j->t->final_seen) {
     status_line(j, buf, n);
   } else if ((n == 2 && buf[0] == '\r') || (n == 1 && buf[0] == '\n')) {
+    hs__headers_free(&j->t->cur_headers);
+    if (j->t->head.n && hs__headers_set_block(&j->t->cur_headers, j->t->head.p, j->t->head.n)) return 0;
+    j->t->head.n = 0;
     end_of_head(j);
   } else if (j->t->final_seen) {
     hs__headers_add_line(&j->res->trailers, buf, n);
-  } else if ((buf[0] == ' ' || buf[0] == '\t') && j->t->cur_headers.n) {
-    /* obs-fold (RFC 9112 §5.2): one space replaces the fold. */
-    hs_header *h = &j->t->cur_headers.v[j->t->cur_headers.n - 1];
-    size_t len = n, skip = 0;
-    while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) len--;
-    while (skip < len && (buf[skip] == ' ' || buf[skip] == '\t')) skip++;
-    char *joined = hs__printf("%s %.*s", h->value, (int)(len - skip), buf + skip);
-    if (joined) {
-      char *name = h->name; /* name and value are one block: replace the entry */
-      j->t->cur_headers.n--;
-      hs__headers_addz(&j->t->cur_headers, name, joined);
-      free(name);
-      free(joined);
-    }
   } else {
-    hs__headers_add_line(&j->t->cur_headers, buf, n);
+    hs__buf_add(&j->t->head, buf, n); /* cut into headers once, at the end of the head */
   }
   return n;
 }
@@ -106,14 +96,8 @@ static size_t on_body(char *buf, size_t size, size_t nmemb, void *ud) {
 
 static void sent_head(hs_job *j, const char *data, size_t n) {
   hs__headers_free(&j->t->sent_headers);
-  const char *p = memchr(data, '\n', n), *end = data + n;
-  while (p && p + 1 < end) {
-    const char *line = p + 1;
-    p = memchr(line, '\n', (size_t)(end - line));
-    size_t len = p ? (size_t)(p - line + 1) : (size_t)(end - line);
-    if (len <= 2) break;
-    hs__headers_add_line(&j->t->sent_headers, line, len);
-  }
+  const char *p = memchr(data, '\n', n); /* after the request line */
+  if (p) hs__headers_set_block(&j->t->sent_headers, p + 1, (size_t)(data + n - p - 1));
 }
 
 static int on_debug(CURL *easy, curl_infotype type, char *data, size_t n, void *ud) {
@@ -408,10 +392,10 @@ hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
   if (strncasecmp(j->url, "https:", 6) == 0) read_tls(j, hop);
   if (got) {
     hop->status = j->t->cur_status;
-    free(hop->reason_phrase); free(hop->http_version);
+    free(hop->reason_phrase);
     hop->reason_phrase = j->t->cur_reason;
-    hop->http_version = j->t->cur_version;
-    j->t->cur_reason = j->t->cur_version = NULL;
+    snprintf(hop->http_version, sizeof hop->http_version, "%s", j->t->cur_version ? j->t->cur_version : "");
+    j->t->cur_reason = NULL;
     hs__headers_free(&hop->headers);
     hop->headers = j->t->cur_headers;
     memset(&j->t->cur_headers, 0, sizeof j->t->cur_headers);
@@ -448,6 +432,7 @@ void hs__transfer_reset(hs_job *j) {
   hs__headers_free(&t->cur_headers);
   hs__headers_free(&t->sent_headers);
   free(t->body.p);
+  free(t->head.p);
   free(t);
   j->t = NULL;
 }

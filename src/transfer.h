@@ -17,6 +17,7 @@ typedef struct hs_try {
   int cur_status;             /* of the response head being read */
   char *cur_reason, *cur_version;
   hs_headers cur_headers;
+  hs_buf head;                /* header lines of the response being read, raw */
   bool final_seen;            /* the final response's head is complete */
   size_t header_bytes;
   bool headers_too_large, body_too_large;

@@ -84,7 +84,7 @@ static void push_hop(lua_State *L, const hs_result *r, size_t i) {
   set_status(L, "status", h->status);
   set_str(L, "reason", hs_status_reason(h->status));
   set_str(L, "reason_phrase", h->reason_phrase);
-  set_str(L, "http_version", h->http_version);
+  if (h->http_version[0]) set_str(L, "http_version", h->http_version);
   set_str(L, "location", h->location);
   set_str(L, "location_url", h->location_url);
   set_int(L, "tries", (lua_Integer)h->tries);
@@ -139,7 +139,7 @@ static int build_field(lua_State *L, const hs_result *r, const char *k) {
   else if (!strcmp(k, "ok")) lua_pushboolean(L, hs_result_ok(r));
   else if (!strcmp(k, "url")) lua_pushstring(L, hs_result_url(r));
   else if (!strcmp(k, "method")) lua_pushstring(L, hs_result_method(r));
-  else if (!strcmp(k, "http_version")) lua_pushstring(L, last ? last->http_version : NULL);
+  else if (!strcmp(k, "http_version")) lua_pushstring(L, last && last->http_version[0] ? last->http_version : NULL);
   else if (!strcmp(k, "headers")) push_headers(L, last ? &last->headers : &(hs_headers){0});
   else if (!strcmp(k, "trailers")) push_headers(L, &r->trailers);
   else if (!strcmp(k, "body")) lua_pushlstring(L, r->body ? r->body : "", r->body_len);
