@@ -42,6 +42,20 @@ describe("https", function()
   end
 
   describe("res.tls", function()
+    it("is there for a reused connection too, and in the JSON", function()
+      local c = hs.client { concurrency = 1, ca_file = relay.ca_file, retry = false }
+      local r = c:run_all { relay:url("/status/200"), relay:url("/status/204") }
+      c:close()
+      assert.is_true(r[2].timing.reused, "the second request reused the connection")
+      assert.is_table(r[2].tls)
+      assert.are.equal(r[1].tls.subject, r[2].tls.subject)
+      assert.are.equal(r[1].tls.not_after, r[2].tls.not_after)
+      assert.is_true(r[2].tls.verified)
+      local j = require("cjson").decode(r[2]:to_json())
+      assert.are.equal(r[1].tls.subject, j.tls.subject)
+      assert.is_true(j.tls.verified)
+    end)
+
     it("describes the certificate and the connection, verified with ca_file", function()
       local res = get("/status/200", { ca_file = relay.ca_file })
       assert.is_nil(res.error, error_text(res))

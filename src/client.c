@@ -47,6 +47,8 @@ struct hs_client {
    * sockets ourselves so one poll can act on a bounded number of ready sockets. */
   struct pollfd *pfds, *ready; size_t n_pfds, cap_pfds;
   int64_t curl_deadline;      /* when libcurl wants its timeout action; -1: never */
+  /* The last handshake seen per origin and TLS settings: a reused connection shows none. */
+  struct tls_seen { char *key; hs_tls_info *info; } *tls_seen; size_t n_tls, cap_tls;
   bool in_callback;
 };
 
@@ -466,6 +468,30 @@ static bool retry(hs_client *c, hs_job *j, hs_hop *hop, hs_error_kind kind) {
   return true;
 }
 
+static void remember_tls(hs_client *c, hs_job *j, hs_hop *hop) {
+  if (strncasecmp(hop->url, "https:", 6) || !j->origin_key) return;
+  char *key = hs__concat(j->origin_key, j->req->verify ? " verify " : " noverify ",
+                         j->req->ca_file ? j->req->ca_file : "", (char *)NULL);
+  if (!key) return;
+  size_t i = 0;
+  while (i < c->n_tls && strcmp(c->tls_seen[i].key, key)) i++;
+  if (hop->tls) {
+    hs_tls_info *copy = hs__tls_info_dup(hop->tls);
+    if (copy && i < c->n_tls) {
+      hs__tls_info_free(c->tls_seen[i].info);
+      c->tls_seen[i].info = copy;
+    } else if (copy && !hs__grow((void **)&c->tls_seen, &c->cap_tls, c->n_tls, sizeof *c->tls_seen)) {
+      c->tls_seen[c->n_tls++] = (struct tls_seen){ key, copy };
+      key = NULL;
+    } else {
+      hs__tls_info_free(copy);
+    }
+  } else if (i < c->n_tls) {
+    hop->tls = hs__tls_info_dup(c->tls_seen[i].info);
+  }
+  free(key);
+}
+
 static void try_done(hs_client *c, hs_job *j, CURLcode code) {
   CURL *easy = j->t->easy;
   hs_error_kind kind = hs__transfer_finish(j, code);
@@ -478,6 +504,7 @@ static void try_done(hs_client *c, hs_job *j, CURLcode code) {
     curl_easy_cleanup(easy);
   active_remove(c, j);
   hs_hop *hop = hs__result_last_hop(j->res);
+  remember_tls(c, j, hop);
   if (retry(c, j, hop, kind)) return;
   if (kind) {
     hs_attempt *a = &j->res->attempts[j->attempt];
@@ -855,6 +882,8 @@ void hs_client_free(hs_client *c) {
   if (c->multi) curl_multi_cleanup(c->multi);
   free(c->pool); free(c->origins); free(c->waiting); free(c->buckets); free(c->act);
   free(c->pfds); free(c->ready);
+  for (size_t i = 0; i < c->n_tls; i++) { free(c->tls_seen[i].key); hs__tls_info_free(c->tls_seen[i].info); }
+  free(c->tls_seen);
   hs_request_free(c->defaults);
   free(c);
 }

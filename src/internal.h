@@ -96,10 +96,21 @@ typedef struct hs_hop {
   char *remote_ip;
   int remote_port;
   /* https certificate of the hop's last try (CURLOPT_CERTINFO) */
-  char *tls_version, *tls_cipher, *cert_subject, *cert_issuer, *cert_expire;
-  int64_t cert_not_after;     /* Unix seconds, HS_NONE if unknown */
-  bool tls_verified;
+  struct hs_tls_info *tls;    /* https only */
 } hs_hop;
+
+/* What a TLS handshake showed: the server certificate (CURLOPT_CERTINFO) and the
+ * protocol. Kept per hop; a client remembers it per origin, as libcurl shows it
+ * only on a new connection. */
+typedef struct hs_tls_info {
+  char *version, *cipher, *subject, *issuer, *expire;
+  int64_t not_after;          /* Unix seconds, HS_NONE if unknown */
+  bool verified;
+} hs_tls_info;
+hs_tls_info *hs__tls_info_dup(const hs_tls_info *t);
+void hs__tls_info_free(hs_tls_info *t);
+/* The https hop whose certificate expires first, NULL without one. */
+const hs_tls_info *hs__result_tls(const struct hs_result *r);
 
 typedef struct hs_finding {
   const char *id;             /* static, from the rules table */

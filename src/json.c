@@ -121,6 +121,19 @@ char *hs_result_to_json(const hs_result *r, int show_secrets) {
   } else {
     hs__buf_adds(&b, "null");
   }
+  const hs_tls_info *t = hs__result_tls(r);
+  hs__buf_adds(&b, ",\"tls\":");
+  if (t) {
+    hs__buf_adds(&b, "{\"version\":"); str(&b, t->version);
+    hs__buf_adds(&b, ",\"cipher\":"); str(&b, t->cipher);
+    hs__buf_adds(&b, ",\"subject\":"); str(&b, t->subject);
+    hs__buf_adds(&b, ",\"issuer\":"); str(&b, t->issuer);
+    hs__buf_adds(&b, ",\"not_after\":");
+    if (t->not_after == HS_NONE) hs__buf_adds(&b, "null"); else hs__buf_printf(&b, "%lld", (long long)t->not_after);
+    hs__buf_printf(&b, ",\"verified\":%s}", t->verified ? "true" : "false");
+  } else {
+    hs__buf_adds(&b, "null");
+  }
   hs__buf_adds(&b, ",\"findings\":[");
   for (size_t i = 0; i < r->n_findings; i++) {
     const hs_finding *f = &r->findings[i];

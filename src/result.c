@@ -22,7 +22,6 @@ hs_hop *hs__result_add_hop(hs_result *r, const char *url, const char *method) {
   memset(h, 0, sizeof *h);
   h->url = hs__strdup(url);
   h->method = hs__strdup(method);
-  h->cert_not_after = HS_NONE;
   if (!h->url || !h->method) { free(h->url); free(h->method); return NULL; }
   r->n_hops++;
   return h;
@@ -104,8 +103,7 @@ hs_hop *hs__result_last_hop(const hs_result *r) {
 static void hop_free(hs_hop *h) {
   free(h->url); free(h->method); free(h->reason_phrase);
   free(h->location); free(h->location_url); free(h->remote_ip);
-  free(h->tls_version); free(h->tls_cipher); free(h->cert_subject); free(h->cert_issuer);
-  free(h->cert_expire);
+  hs__tls_info_free(h->tls);
   hs__headers_free(&h->headers);
   hs__headers_free(&h->request_headers);
 }

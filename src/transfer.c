@@ -293,26 +293,33 @@ static int64_t parse_cert_time(const char *s) {
   return days * 86400 + hh * 3600 + mm * 60 + ss;
 }
 
+/* Only a new connection shows its handshake; a reused one leaves hop->tls NULL
+ * and the client fills it from what it saw before (client.c). */
 static void read_tls(hs_job *j, hs_hop *hop) {
-  free(hop->tls_version); free(hop->tls_cipher);
-  hop->tls_version = j->t->tls_version; hop->tls_cipher = j->t->tls_cipher;
-  j->t->tls_version = j->t->tls_cipher = NULL;
   struct curl_certinfo *ci = NULL;
-  if (curl_easy_getinfo(j->t->easy, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci || ci->num_of_certs < 1)
-    return;
-  for (struct curl_slist *l = ci->certinfo[0]; l; l = l->next) {
+  bool certs = curl_easy_getinfo(j->t->easy, CURLINFO_CERTINFO, &ci) == CURLE_OK && ci && ci->num_of_certs > 0;
+  if (!certs && !j->t->tls_version) return;
+  hs_tls_info *t = calloc(1, sizeof *t);
+  if (!t) return;
+  hs__tls_info_free(hop->tls);
+  hop->tls = t;
+  t->not_after = HS_NONE;
+  t->version = j->t->tls_version;
+  t->cipher = j->t->tls_cipher;
+  j->t->tls_version = j->t->tls_cipher = NULL;
+  for (struct curl_slist *l = certs ? ci->certinfo[0] : NULL; l; l = l->next) {
     const char *s = l->data;
-    if (!strncmp(s, "Subject:", 8)) { free(hop->cert_subject); hop->cert_subject = hs__strdup(s + 8); }
-    else if (!strncmp(s, "Issuer:", 7)) { free(hop->cert_issuer); hop->cert_issuer = hs__strdup(s + 7); }
+    if (!strncmp(s, "Subject:", 8)) { free(t->subject); t->subject = hs__strdup(s + 8); }
+    else if (!strncmp(s, "Issuer:", 7)) { free(t->issuer); t->issuer = hs__strdup(s + 7); }
     else if (!strncmp(s, "Expire date:", 12)) {
-      free(hop->cert_expire);
-      hop->cert_expire = hs__strdup(s + 12);
-      hop->cert_not_after = parse_cert_time(s + 12);
+      free(t->expire);
+      t->expire = hs__strdup(s + 12);
+      t->not_after = parse_cert_time(s + 12);
     }
   }
   long verify = 1;
   curl_easy_getinfo(j->t->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
-  hop->tls_verified = j->req->verify && verify == 0;
+  t->verified = j->req->verify && verify == 0;
 }
 
 static hs_error_kind classify(hs_job *j, CURLcode code) {

@@ -103,28 +103,22 @@ static void push_hop(lua_State *L, const hs_result *r, size_t i) {
 }
 
 static void push_tls(lua_State *L, const hs_result *r) {
-  const hs_hop *best = NULL;
-  for (size_t i = 0; i < r->n_hops; i++) {
-    const hs_hop *h = &r->hops[i];
-    if (strncasecmp(h->url, "https:", 6) || (!h->cert_subject && !h->tls_version)) continue;
-    if (!best || (h->cert_not_after != HS_NONE && (best->cert_not_after == HS_NONE || h->cert_not_after < best->cert_not_after)))
-      best = h;
-  }
-  if (!best) { lua_pushnil(L); return; }
+  const hs_tls_info *t = hs__result_tls(r);
+  if (!t) { lua_pushnil(L); return; }
   lua_createtable(L, 0, 7);
-  set_str(L, "version", best->tls_version);
-  set_str(L, "cipher", best->tls_cipher);
-  set_str(L, "subject", best->cert_subject);
-  set_str(L, "issuer", best->cert_issuer);
-  if (best->cert_not_after != HS_NONE) {
-    lua_pushnumber(L, (lua_Number)best->cert_not_after);
+  set_str(L, "version", t->version);
+  set_str(L, "cipher", t->cipher);
+  set_str(L, "subject", t->subject);
+  set_str(L, "issuer", t->issuer);
+  if (t->not_after != HS_NONE) {
+    lua_pushnumber(L, (lua_Number)t->not_after);
     lua_setfield(L, -2, "not_after");
     /* whole days, rounded down: an expired certificate has a negative count */
-    int64_t left = best->cert_not_after - (int64_t)hs__wall_now();
+    int64_t left = t->not_after - (int64_t)hs__wall_now();
     lua_pushinteger(L, (lua_Integer)(left >= 0 ? left / 86400 : -((-left + 86399) / 86400)));
     lua_setfield(L, -2, "days_left");
   }
-  lua_pushboolean(L, best->tls_verified);
+  lua_pushboolean(L, t->verified);
   lua_setfield(L, -2, "verified");
 }
 
