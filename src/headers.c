@@ -59,6 +59,15 @@ int hs__headers_set_block(hs_headers *h, const char *data, size_t n) {
     }
   h->block = b;
   h->block_len = n + 1;
+  /* One entry a line at most: size the list once. */
+  size_t lines = 1;
+  for (size_t i = 0; i < n; i++) lines += b[i] == '\n';
+  if (h->n + lines > h->cap) {
+    hs_header *v = realloc(h->v, (h->n + lines) * sizeof *v);
+    if (!v) return -1;
+    h->v = v;
+    h->cap = h->n + lines;
+  }
   char *p = b, *end = b + n;
   while (p < end) {
     char *nl = memchr(p, '\n', (size_t)(end - p));

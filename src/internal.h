@@ -18,6 +18,10 @@ char *hs__printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The strings up to a NULL, joined: for hot paths where printf's parsing shows. */
 char *hs__concat(const char *first, ...);
 int hs__strcaseeq(const char *a, const char *b);
+/* Methods and reason phrases that nearly every result holds come from one static
+ * table instead of an allocation each; hs__str_free knows them. */
+char *hs__str_common(const char *s, size_t n);
+void hs__str_free(char *s);
 /* Grows *v (element size sz) to hold at least n+1 elements. 0 or -1. */
 int hs__grow(void **v, size_t *cap, size_t n, size_t sz);
 

@@ -21,8 +21,8 @@ hs_hop *hs__result_add_hop(hs_result *r, const char *url, const char *method) {
   hs_hop *h = &r->hops[r->n_hops];
   memset(h, 0, sizeof *h);
   h->url = hs__strdup(url);
-  h->method = hs__strdup(method);
-  if (!h->url || !h->method) { free(h->url); free(h->method); return NULL; }
+  h->method = method ? hs__str_common(method, strlen(method)) : NULL;
+  if (!h->url || !h->method) { free(h->url); hs__str_free(h->method); return NULL; }
   r->n_hops++;
   return h;
 }
@@ -101,7 +101,7 @@ hs_hop *hs__result_last_hop(const hs_result *r) {
 }
 
 static void hop_free(hs_hop *h) {
-  free(h->url); free(h->method); free(h->reason_phrase);
+  free(h->url); hs__str_free(h->method); hs__str_free(h->reason_phrase);
   free(h->location); free(h->location_url); free(h->remote_ip);
   hs__tls_info_free(h->tls);
   hs__headers_free(&h->headers);
@@ -114,7 +114,7 @@ void hs_result_unref(hs_result *r) {
   if (!r || --r->refs > 0) return;
   for (size_t i = 0; i < r->n_hops; i++) hop_free(&r->hops[i]);
   for (size_t i = 0; i < r->n_interim; i++) {
-    free(r->interim[i].reason_phrase);
+    hs__str_free(r->interim[i].reason_phrase);
     hs__headers_free(&r->interim[i].headers);
     hs__links_free(&r->interim[i].links);
   }

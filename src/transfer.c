@@ -38,7 +38,7 @@ static void status_line(hs_job *j, const char *line, size_t n) {
   while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
   const char *sp = memchr(line, ' ', n);
   free(j->t->cur_version);
-  free(j->t->cur_reason);
+  hs__str_free(j->t->cur_reason);
   j->t->cur_version = hs__strndup(line + 5, sp ? (size_t)(sp - line - 5) : n - 5);
   j->t->cur_reason = NULL;
   j->t->cur_status = 0;
@@ -52,9 +52,9 @@ static void status_line(hs_job *j, const char *line, size_t n) {
   if (p < end && *p == ' ') {
     p++;
     /* HTTP/2 has no reason phrase; HTTP/1.x may send an empty one. */
-    j->t->cur_reason = hs__strndup(p, (size_t)(end - p));
+    j->t->cur_reason = hs__str_common(p, (size_t)(end - p));
   } else if (strncmp(j->t->cur_version, "1.", 2) == 0) {
-    j->t->cur_reason = hs__strdup("");
+    j->t->cur_reason = hs__str_common("", 0);
   }
 }
 
@@ -399,7 +399,7 @@ hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
   if (strncasecmp(j->url, "https:", 6) == 0) read_tls(j, hop);
   if (got) {
     hop->status = j->t->cur_status;
-    free(hop->reason_phrase);
+    hs__str_free(hop->reason_phrase);
     hop->reason_phrase = j->t->cur_reason;
     snprintf(hop->http_version, sizeof hop->http_version, "%s", j->t->cur_version ? j->t->cur_version : "");
     j->t->cur_reason = NULL;
@@ -435,7 +435,7 @@ void hs__transfer_reset(hs_job *j) {
   if (!t) return;
   curl_slist_free_all(t->req_headers);
   curl_slist_free_all(t->resolve);
-  free(t->cur_reason); free(t->cur_version); free(t->tls_version); free(t->tls_cipher);
+  hs__str_free(t->cur_reason); free(t->cur_version); free(t->tls_version); free(t->tls_cipher);
   hs__headers_free(&t->cur_headers);
   hs__headers_free(&t->sent_headers);
   free(t->body.p);

@@ -63,6 +63,29 @@ int hs__strcaseeq(const char *a, const char *b) {
   }
 }
 
+static const char *const common[] = {
+  "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "",
+  "OK", "Created", "Accepted", "No Content", "Partial Content", "Multiple Choices",
+  "Moved Permanently", "Found", "See Other", "Not Modified", "Temporary Redirect",
+  "Permanent Redirect", "Bad Request", "Unauthorized", "Forbidden", "Not Found",
+  "Method Not Allowed", "Gone", "Too Many Requests", "Internal Server Error",
+  "Bad Gateway", "Service Unavailable", "Gateway Timeout", "Continue",
+  "Switching Protocols", "Processing", "Early Hints",
+};
+#define N_COMMON (sizeof common / sizeof *common)
+
+char *hs__str_common(const char *s, size_t n) {
+  for (size_t i = 0; i < N_COMMON; i++)
+    if (strlen(common[i]) == n && memcmp(common[i], s, n) == 0) return (char *)common[i];
+  return hs__strndup(s, n);
+}
+
+void hs__str_free(char *s) {
+  for (size_t i = 0; i < N_COMMON; i++)
+    if (s == common[i]) return;
+  free(s);
+}
+
 int hs__grow(void **v, size_t *cap, size_t n, size_t sz) {
   if (n < *cap) return 0;
   /* Big records (hops, attempts) usually number one: start small. */
