@@ -1,6 +1,7 @@
 /* URL handling through curl_url (never by hand). */
 #include <ctype.h>
 #include <curl/curl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <stdbool.h>
 #include <string.h>
@@ -98,10 +99,62 @@ char *hs__url_without_fragment(const char *url) {
   return n;
 }
 
+/* The common shape, already normal (lowercase http or https, a lowercase host
+ * name or IPv4 address, an optional port, a path and query of plain characters,
+ * no dot segments, no fragment), read without building a CURLU: this runs for
+ * every request. Anything else goes through curl_url below. */
+static int simple_facts(const char *url, hs_url_facts *f) {
+  const char *p;
+  const char *scheme;
+  if (!strncmp(url, "http://", 7)) scheme = "http", p = url + 7;
+  else if (!strncmp(url, "https://", 8)) scheme = "https", p = url + 8;
+  else return -1;
+  const char *host = p;
+  while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-') p++;
+  size_t host_len = (size_t)(p - host);
+  if (!host_len || host[0] == '.' || host[0] == '-') return -1;
+  const char *given = NULL;
+  size_t given_len = 0;
+  if (*p == ':') {
+    given = ++p;
+    while (*p >= '0' && *p <= '9') p++;
+    given_len = (size_t)(p - given);
+    if (given_len < 1 || given_len > 5 || given[0] == '0' || atoi(given) > 65535) return -1;
+  }
+  const char *rest = p;
+  if (*p && *p != '/' && *p != '?') return -1;
+  for (; *p; p++) {
+    unsigned char ch = (unsigned char)*p;
+    if (ch <= 0x20 || ch >= 0x7f || ch == '#' || ch == '\\' || ch == '"' || ch == '<' || ch == '>' ||
+        ch == '^' || ch == '`' || ch == '{' || ch == '|' || ch == '}')
+      return -1;
+    if (ch == '/' && p[1] == '.') return -1; /* dot segments: curl_url resolves them */
+  }
+  if (p > rest && p[-1] == '?') return -1; /* curl_url drops an empty query */
+  const char *def = scheme[4] == 's' ? "443" : "80";
+  bool default_port = !given || (given_len == strlen(def) && !strncmp(given, def, given_len));
+  char port[8];
+  snprintf(port, sizeof port, "%.*s", given ? (int)given_len : 0, given ? given : "");
+  char *h = hs__strndup(host, host_len);
+  if (!h) return -1;
+  f->scheme = hs__strdup(scheme);
+  f->origin = hs__concat(scheme, "://", h, ":", given ? port : def, (char *)NULL);
+  f->normal = hs__concat(scheme, "://", h, default_port ? "" : ":", default_port ? "" : port,
+                         *rest == '/' ? "" : "/", rest, (char *)NULL);
+  f->wire = hs__strdup(url);
+  free(h);
+  if (!f->scheme || !f->origin || !f->normal || !f->wire) {
+    hs__url_facts_free(f);
+    return -1;
+  }
+  return 0;
+}
+
 /* Parts only: assembling a URL (curl_url_get of CURLUPART_URL) costs a formatted
  * print each time, and this runs for every hop of every request. */
 int hs__url_facts(const char *url, hs_url_facts *f) {
   memset(f, 0, sizeof *f);
+  if (simple_facts(url, f) == 0) return 0;
   CURLU *u = parse(url);
   if (!u) return -1;
   f->scheme = part(u, CURLUPART_SCHEME, 0);
@@ -118,7 +171,7 @@ int hs__url_facts(const char *url, hs_url_facts *f) {
     bool default_port = !given || (!strcmp(f->scheme, "http") && !strcmp(given, "80")) ||
                         (!strcmp(f->scheme, "https") && !strcmp(given, "443"));
     f->normal = hs__concat(f->scheme, "://", host, default_port ? "" : ":", default_port ? "" : given,
-                           path ? path : "/", query ? "?" : "", query ? query : "", (char *)NULL);
+                           path ? path : "/", query && *query ? "?" : "", query ? query : "", (char *)NULL);
     const char *hash = strchr(url, '#');
     f->wire = hash ? hs__strndup(url, (size_t)(hash - url)) : hs__strdup(url);
   }

@@ -61,6 +61,24 @@ int main(void) {
   FACT("https://h:8443", normal, "https://h:8443/");
   FACT("file:///etc/passwd", scheme, "file");
   FACT("file:///etc/passwd", origin, NULL);
+  /* The fast path for plain URLs must agree with curl_url on every field. */
+  static const char *const plain[] = {
+    "http://h", "http://h/", "http://127.0.0.1:8080/a/b?c=d&e", "https://example.com:443/x",
+    "http://example.com:80", "https://a-b.example/p;q?x=%41", "http://h:65535/?", "http://h/a/b.c/d",
+    "http://h/a/./b", "http://h/a/../b", "http://h?only=query", "http://h:0/", "http://H/", "http://h/a b",
+    "http://h:/", "http://h./", "http://h/#f",
+  };
+  for (size_t i = 0; i < sizeof plain / sizeof *plain; i++) {
+    hs_url_facts f;
+    if (hs__url_facts(plain[i], &f) == 0 && f.origin) {
+      char *norm = hs__url_normalize(plain[i]), *origin = hs__url_origin(plain[i]);
+      expect_str(plain[i], strdup(f.normal), norm, __LINE__);
+      expect_str(plain[i], strdup(f.origin), origin, __LINE__);
+      free(norm);
+      free(origin);
+    }
+    hs__url_facts_free(&f);
+  }
   {
     hs_url_facts f;
     if (hs__url_facts("not a url", &f) == 0) { fprintf(stderr, "facts: parsed garbage\n"); failures++; }
