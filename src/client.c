@@ -183,7 +183,9 @@ static void job_finish(hs_client *c, hs_job *j) {
   /* From the first try, as timeout counts; the wait for a slot is queue_us. */
   r->total_us = now - (j->t_first_try ? j->t_first_try : j->t_added);
   if (r->queue_us == HS_NONE && j->t_first_try) r->queue_us = j->t_first_try - j->t_added;
-  if (j->req->findings) hs__findings_run(r, j->req);
+  r->finished_at = hs__wall_now();
+  j->req->refs++; /* the result keeps the options its findings will need */
+  r->req = j->req;
   j->state = JOB_DONE;
   j->next = NULL;
   if (c->done_tail) c->done_tail->next = j; else c->done_head = j;

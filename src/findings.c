@@ -83,13 +83,14 @@ static int64_t parse_length(const char *v) {
 }
 
 /* The Retry-After of a hop's response, read the way the engine reads it. */
-static hs_retry_after hop_retry_after(const hs_hop *h, const char **first) {
+/* "Now" for the rules is when the request ended, however late they run. */
+static hs_retry_after hop_retry_after(const rule_ctx *x, const hs_hop *h, const char **first) {
   const char *vals[8];
   size_t n = 0;
   const char *v;
   while (n < 8 && (v = hs__headers_get(&h->headers, "retry-after", n))) vals[n++] = v;
   *first = n ? vals[0] : NULL;
-  return hs__retry_after_parse(vals, n, hdr(h, "date"), (int64_t)hs__wall_now());
+  return hs__retry_after_parse(vals, n, hdr(h, "date"), (int64_t)(x->r->finished_at ? x->r->finished_at : hs__wall_now()));
 }
 
 /* Where a redirect points: location_url when the engine resolved it (it does when it
@@ -241,7 +242,7 @@ static void accepted_for_processing(rule_ctx *x) {
   EACH_HOP(x, i, h) {
     if (h->status != 202) continue;
     const char *loc = hdr(h, "location"), *cloc = hdr(h, "content-location"), *first;
-    hs_retry_after ra = hop_retry_after(h, &first);
+    hs_retry_after ra = hop_retry_after(x, h, &first);
     char more[400] = "";
     if (loc) cat(more, sizeof more, "; Location: " CLIP " may tell how it goes", loc);
     if (cloc && !(loc && !strcmp(loc, cloc)))
@@ -492,7 +493,7 @@ static void content_too_large(rule_ctx *x) {
   EACH_HOP(x, i, h) {
     if (h->status != 413) continue;
     const char *cl = sent(h, "content-length"), *first;
-    hs_retry_after ra = hop_retry_after(h, &first);
+    hs_retry_after ra = hop_retry_after(x, h, &first);
     char size[64] = "";
     if (cl) snprintf(size, sizeof size, " (%.30s bytes sent)", cl);
     if (ra.kind == HS_RA_DELTA || ra.kind == HS_RA_DATE)
@@ -662,7 +663,7 @@ static void retry_after_invalid(rule_ctx *x) {
   }
   EACH_HOP(x, i, h) {
     const char *first;
-    hs_retry_after ra = hop_retry_after(h, &first);
+    hs_retry_after ra = hop_retry_after(x, h, &first);
     if (ra.kind == HS_RA_INVALID)
       FIND(x, (int)i, "Retry-After \"" CLIP "\"%s is not delta-seconds or an HTTP-date; fell back to backoff",
            first, hs__headers_count(&h->headers, "retry-after") > 1 ? " (repeated with different values)" : "");
@@ -672,7 +673,7 @@ static void retry_after_invalid(rule_ctx *x) {
 static void retry_after_past(rule_ctx *x) {
   EACH_HOP(x, i, h) {
     const char *first;
-    hs_retry_after ra = hop_retry_after(h, &first);
+    hs_retry_after ra = hop_retry_after(x, h, &first);
     if (ra.kind == HS_RA_DATE && ra.past)
       FIND(x, (int)i, "Retry-After: " CLIP " is in the past (against %s); it counts as 0, so there "
            "is no wait", first, hdr(h, "date") ? "the response's Date" : "this machine's clock");
@@ -683,7 +684,7 @@ static void retry_after_given(rule_ctx *x) {
   EACH_HOP(x, i, h) {
     if (h->status == 202 || h->status == 413) continue; /* their own rules name it */
     const char *first;
-    hs_retry_after ra = hop_retry_after(h, &first);
+    hs_retry_after ra = hop_retry_after(x, h, &first);
     bool valid = ra.kind == HS_RA_DELTA || (ra.kind == HS_RA_DATE && !ra.past);
     /* What the engine did with it: the last wait a Retry-After caused after a try of this hop.
      * An earlier try's response is gone once retried, but its attempt keeps status and wait. */
@@ -870,6 +871,13 @@ static const rule RULES[] = {
     "RFC 9110 §4.3.4", tls_not_verified },
 };
 #define N_RULES (sizeof RULES / sizeof *RULES)
+
+void hs__findings_ensure(const hs_result *cr) {
+  hs_result *r = (hs_result *)cr; /* findings are a cache of what the result already says */
+  if (!r || r->findings_done) return;
+  r->findings_done = true;
+  if (r->req && r->req->findings) hs__findings_run(r, r->req);
+}
 
 void hs__findings_run(hs_result *r, const hs_request *req) {
   for (size_t i = 0; i < N_RULES; i++) {

@@ -136,6 +136,9 @@ struct hs_result {
   int curl_code, os_errno;
   int64_t retry_after_us;     /* what the server asked for, HS_NONE if nothing */
   double started_at;          /* Unix time */
+  double finished_at;         /* Unix time: findings judge dates against it */
+  hs_request *req;            /* a reference, for the findings rules */
+  bool findings_done;         /* findings are worked out on first look */
   int64_t queue_us, total_us; /* before the first try; everything: hs__result_timing sums the rest */
   char *request_url;          /* as given */
   char *request_method;
@@ -193,6 +196,9 @@ hs_code hs__client_add_url(hs_client *c, hs_request *shared, const char *url, hs
 
 /* ---- findings -------------------------------------------------------------- */
 void hs__findings_run(hs_result *r, const hs_request *req);
+/* Runs the rules once, the first time anyone looks at the findings: a batch that
+ * reads only statuses never pays for them. */
+void hs__findings_ensure(const hs_result *r);
 
 /* ---- JSON output ----------------------------------------------------------- */
 typedef struct hs_buf { char *p; size_t n, cap; int oom; } hs_buf;

@@ -134,6 +134,7 @@ char *hs_result_to_json(const hs_result *r, int show_secrets) {
   } else {
     hs__buf_adds(&b, "null");
   }
+  hs__findings_ensure(r);
   hs__buf_adds(&b, ",\"findings\":[");
   for (size_t i = 0; i < r->n_findings; i++) {
     const hs_finding *f = &r->findings[i];

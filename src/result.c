@@ -125,6 +125,7 @@ void hs_result_unref(hs_result *r) {
   for (size_t i = 0; i < r->n_findings; i++) free(r->findings[i].message);
   free(r->hops); free(r->interim); free(r->attempts); free(r->findings);
   hs__headers_free(&r->trailers);
+  hs_request_free(r->req);
   free(r->body); free(r->error_message); free(r->request_url); free(r->request_method);
   free(r);
 }
@@ -166,8 +167,12 @@ int hs_result_interim_status(const hs_result *r, size_t i) {
   return r && i < r->n_interim ? r->interim[i].status : 0;
 }
 size_t hs_result_attempt_count(const hs_result *r) { return r ? r->n_attempts : 0; }
-size_t hs_result_finding_count(const hs_result *r) { return r ? r->n_findings : 0; }
+size_t hs_result_finding_count(const hs_result *r) {
+  hs__findings_ensure(r);
+  return r ? r->n_findings : 0;
+}
 const char *hs_result_finding_id(const hs_result *r, size_t i) {
+  hs__findings_ensure(r);
   return r && i < r->n_findings ? r->findings[i].id : NULL;
 }
 int64_t hs_result_total_us(const hs_result *r) { return r ? r->total_us : HS_NONE; }

@@ -186,6 +186,7 @@ static int build_field(lua_State *L, const hs_result *r, const char *k) {
     set_int(L, "os_errno", r->os_errno);
     lua_setfield(L, -2, "detail");
   } else if (!strcmp(k, "findings")) {
+    hs__findings_ensure(r);
     lua_createtable(L, (int)r->n_findings, 0);
     for (size_t i = 0; i < r->n_findings; i++) {
       const hs_finding *f = &r->findings[i];
