@@ -184,8 +184,22 @@ static void job_finish(hs_client *c, hs_job *j) {
   r->total_us = now - (j->t_first_try ? j->t_first_try : j->t_added);
   if (r->queue_us == HS_NONE && j->t_first_try) r->queue_us = j->t_first_try - j->t_added;
   r->finished_at = hs__wall_now();
-  j->req->refs++; /* the result keeps the options its findings will need */
-  r->req = j->req;
+  /* What the findings will want of the request, for later: not the whole request. */
+  const hs_request *q = j->req;
+  r->rq_findings = q->findings;
+  r->rq_verify = q->verify;
+  if (q->http_version && !r->rq_http_version) r->rq_http_version = hs__strdup(q->http_version);
+  if (j->stripped && !r->rq_secret_names) {
+    hs_buf names = {0};
+    for (size_t k = 0; k < q->headers.n; k++) {
+      const char *n = q->headers.v[k].name;
+      if (!hs__header_is_secret(n) && !hs__headers_count(&q->strip, n)) continue;
+      if (names.p && strstr(names.p, n)) continue;
+      if (names.n) hs__buf_adds(&names, ", ");
+      hs__buf_adds(&names, n);
+    }
+    r->rq_secret_names = names.p;
+  }
   j->state = JOB_DONE;
   j->next = NULL;
   if (c->done_tail) c->done_tail->next = j; else c->done_head = j;

@@ -22,7 +22,6 @@
 
 typedef struct rule_ctx {
   hs_result *r;
-  const hs_request *req;
   const struct rule *rule;
 } rule_ctx;
 
@@ -188,7 +187,7 @@ static void challenges(const hs_hop *h, const char *name, char *out, size_t cap)
 /* ---- 1xx ------------------------------------------------------------------------------ */
 
 static void interim_to_http10(rule_ctx *x) {
-  if (!x->req->http_version || strcmp(x->req->http_version, "1.0")) return;
+  if (!x->r->rq_http_version || strcmp(x->r->rq_http_version, "1.0")) return;
   for (size_t k = 0; k < x->r->n_interim; k++) {
     const hs_interim *it = &x->r->interim[k];
     FIND(x, (int)it->hop, "%d %s came in answer to an HTTP/1.0 request: a server must not send 1xx "
@@ -362,13 +361,7 @@ static void cross_origin_redirect(rule_ctx *x) {
     char *t = hop_target(h), *from = hs__url_origin(h->url), *to = t ? hs__url_origin(t) : NULL;
     if (from && to && strcmp(from, to)) {
       /* What the engine keeps from another origin (API.md, Redirects). */
-      char dropped[300] = "";
-      for (size_t k = 0; k < x->req->headers.n; k++) {
-        const char *n = x->req->headers.v[k].name;
-        if (!(hs__header_is_secret(n) || hs__headers_count(&x->req->strip, n)) || strstr(dropped, n))
-          continue;
-        cat(dropped, sizeof dropped, "%s%s", dropped[0] ? ", " : "", n);
-      }
+      const char *dropped = x->r->rq_secret_names ? x->r->rq_secret_names : "";
       bool followed = !is_last(x, i);
       FIND(x, (int)i, "%d redirects to another origin: %s to %s%s%s%s", h->status, from, to,
            followed && dropped[0] ? "; " : "", followed ? dropped : "",
@@ -557,7 +550,7 @@ static void get_not_implemented(rule_ctx *x) {
 static void http_version_not_supported(rule_ctx *x) {
   EACH_HOP(x, i, h) {
     if (h->status != 505) continue;
-    const char *v = x->req->http_version;
+    const char *v = x->r->rq_http_version;
     FIND(x, (int)i, "505 HTTP Version Not Supported: the server refuses the HTTP version of the "
          "request%s%s%s; its body should say which versions it supports", v ? " (HTTP/" : "",
          v ? v : "", v ? ")" : "");
@@ -764,7 +757,7 @@ static void content_length_with_transfer_encoding(rule_ctx *x) {
 }
 
 static void tls_not_verified(rule_ctx *x) {
-  if (x->req->verify) return;
+  if (x->r->rq_verify) return;
   for (size_t i = 0; i < x->r->n_hops; i++) /* with or without a response: TLS came first */
     if (strncasecmp(x->r->hops[i].url, "https:", 6) == 0) {
       FIND(x, (int)i, "TLS certificate verification is off (verify = false): anyone on the path could answer");
@@ -876,12 +869,12 @@ void hs__findings_ensure(const hs_result *cr) {
   hs_result *r = (hs_result *)cr; /* findings are a cache of what the result already says */
   if (!r || r->findings_done) return;
   r->findings_done = true;
-  if (r->req && r->req->findings) hs__findings_run(r, r->req);
+  if (r->rq_findings) hs__findings_run(r);
 }
 
-void hs__findings_run(hs_result *r, const hs_request *req) {
+void hs__findings_run(hs_result *r) {
   for (size_t i = 0; i < N_RULES; i++) {
-    rule_ctx x = { r, req, &RULES[i] };
+    rule_ctx x = { r, &RULES[i] };
     RULES[i].check(&x);
   }
 }

@@ -137,8 +137,11 @@ struct hs_result {
   int64_t retry_after_us;     /* what the server asked for, HS_NONE if nothing */
   double started_at;          /* Unix time */
   double finished_at;         /* Unix time: findings judge dates against it */
-  hs_request *req;            /* a reference, for the findings rules */
+  /* What the findings rules need of the request, kept instead of the request. */
   bool findings_done;         /* findings are worked out on first look */
+  bool rq_findings, rq_verify;
+  char *rq_http_version;      /* the http_version option, NULL if not set */
+  char *rq_secret_names;      /* request headers kept from other origins, ", "-joined */
   int64_t queue_us, total_us; /* before the first try; everything: hs__result_timing sums the rest */
   char *request_url;          /* as given */
   char *request_method;
@@ -195,7 +198,7 @@ hs_code hs__client_add_url(hs_client *c, hs_request *shared, const char *url, hs
                            hs_interim_callback icb, void *userdata, uint64_t *id);
 
 /* ---- findings -------------------------------------------------------------- */
-void hs__findings_run(hs_result *r, const hs_request *req);
+void hs__findings_run(hs_result *r);
 /* Runs the rules once, the first time anyone looks at the findings: a batch that
  * reads only statuses never pays for them. */
 void hs__findings_ensure(const hs_result *r);
