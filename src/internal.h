@@ -84,6 +84,7 @@ typedef struct hs_attempt {
   int64_t held_us;            /* held before this try by a host-wide backoff (0: not) */
   hs_timing timing;
   bool got_100;               /* Expect: 100-continue answered by 100 */
+  int64_t expect_wait_us;     /* request head sent until the 100 came, or until the body went without it */
   bool no_retry_after;        /* a 429/503 that came without Retry-After */
   char *bad_retry_after;      /* a Retry-After that did not parse, as sent (NULL: none) */
   bool sent_expect;

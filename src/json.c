@@ -108,6 +108,10 @@ char *hs_result_to_json(const hs_result *r, int show_secrets) {
     hs__buf_adds(&b, ",\"wait\":"); secs(&b, a->wait_us);
     hs__buf_adds(&b, ",\"cause\":"); str(&b, a->cause);
     if (a->held_us > 0) { hs__buf_adds(&b, ",\"held\":"); secs(&b, a->held_us); hs__buf_adds(&b, ",\"held_cause\":\"host-backoff\""); }
+    if (a->sent_expect) {
+      hs__buf_printf(&b, ",\"expect_continue\":true,\"got_100\":%s,\"expect_wait\":", a->got_100 ? "true" : "false");
+      secs(&b, a->expect_wait_us);
+    }
     hs__buf_adds(&b, ",\"timing\":"); timing(&b, &a->timing);
     hs__buf_adds(&b, "}");
   }

@@ -27,7 +27,10 @@ static void end_of_head(hs_job *j) {
     i->at_us = hs__now_us() - j->t_first_try;
     for (size_t k = 0; k < i->headers.n; k++)
       if (hs__strcaseeq(i->headers.v[k].name, "link")) hs__links_parse(&i->links, i->headers.v[k].value);
-    if (i->status == 100) j->res->attempts[j->attempt].got_100 = true;
+    if (i->status == 100) {
+      j->res->attempts[j->attempt].got_100 = true;
+      if (!j->t->t_100) j->t->t_100 = hs__now_us();
+    }
     j->t->cur_status = 0;
   } else if (j->t->cur_status) {
     j->t->final_seen = true;
@@ -375,6 +378,15 @@ hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
   bool got = j->t->final_seen;
 
   read_timing(j, &a->timing, got);
+  if (j->t->sent_expect) {
+    /* How long the body waited: until the 100, or libcurl's 1 s without one (less when
+     * the final response came first). */
+    int64_t pre = info_us(j->t->easy, CURLINFO_PRETRANSFER_TIME_T);
+    int64_t start = info_us(j->t->easy, CURLINFO_STARTTRANSFER_TIME_T);
+    if (j->t->t_100) a->expect_wait_us = j->t->t_100 - j->t->t_try - pre;
+    else a->expect_wait_us = start > pre ? (start - pre < 1000000 ? start - pre : 1000000) : 0;
+    if (a->expect_wait_us < 0) a->expect_wait_us = 0;
+  }
   a->sent_expect = j->t->sent_expect;
   a->status = got ? j->t->cur_status : 0;
   a->error = kind;

@@ -14,6 +14,7 @@ typedef struct hs_try {
   char errbuf[CURL_ERROR_SIZE];
   int64_t t_try;              /* monotonic start of this try */
   bool sent_expect;
+  int64_t t_100;              /* monotonic time the 100 Continue came, 0 if it did not */
   int cur_status;             /* of the response head being read */
   char *cur_reason, *cur_version;
   hs_headers cur_headers;

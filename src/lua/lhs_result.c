@@ -170,6 +170,7 @@ static int build_field(lua_State *L, const hs_result *r, const char *k) {
       if (a->sent_expect) {
         lua_pushboolean(L, 1); lua_setfield(L, -2, "expect_continue");
         lua_pushboolean(L, a->got_100); lua_setfield(L, -2, "got_100");
+        set_secs(L, "expect_wait", a->expect_wait_us);
       }
       push_timing(L, &a->timing);
       lua_setfield(L, -2, "timing");
