@@ -5,6 +5,7 @@
  * libcurl callbacks only record; every decision is taken after
  * curl_multi_perform returns (curl docs: never remove a handle from inside). */
 #include <curl/curl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ struct hs_client {
   CURL **pool; size_t n_pool, cap_pool;
   uint64_t rng;
   int64_t deadline;           /* poll(0) stops starting and delivering past this */
+  int64_t queue_deadline;     /* the earliest queue_timeout of a queued request, INT64_MAX: none */
   /* libcurl's sockets and timer (CURLMOPT_SOCKETFUNCTION/TIMERFUNCTION): we poll the
    * sockets ourselves so one poll can act on a bounded number of ready sockets. */
   struct pollfd *pfds, *ready; size_t n_pfds, cap_pfds;
@@ -194,7 +196,9 @@ static void job_finish(hs_client *c, hs_job *j) {
     for (size_t k = 0; k < q->headers.n; k++) {
       const char *n = q->headers.v[k].name;
       if (!hs__header_is_secret(n) && !hs__headers_count(&q->strip, n)) continue;
-      if (names.p && strstr(names.p, n)) continue;
+      bool seen = false;
+      for (size_t m = 0; m < k && !seen; m++) seen = hs__strcaseeq(q->headers.v[m].name, n);
+      if (seen) continue;
       if (names.n) hs__buf_adds(&names, ", ");
       hs__buf_adds(&names, n);
     }
@@ -258,6 +262,7 @@ static void job_start(hs_client *c, hs_job *j) {
   }
   int64_t left = time_left_us(j, now);
   if (left <= 0) {
+    hs__result_drop_untried(j->res);
     job_fail(c, j, HS_ERR_TIMEOUT, "the request's timeout ran out before the next try");
     return;
   }
@@ -374,6 +379,18 @@ static void next_hop(hs_client *c, hs_job *j, const char *url, hs_url_facts *f, 
   if (wait_us > 0) job_wait(c, j, wait_us); else job_enqueue(c, j, true);
 }
 
+/* A server's Retry-After longer than max_wait or the time left is not waited:
+ * the job ends with retry_budget (API.md, Retries). Returns true when it ended. */
+static bool over_budget(hs_client *c, hs_job *j, int64_t ra, int64_t now) {
+  const hs_request *req = j->req;
+  if (ra <= req->retry_max_wait_us && ra <= time_left_us(j, now)) return false;
+  j->res->retry_after_us = ra;
+  hs__result_set_error(j->res, HS_ERR_RETRY_BUDGET, "the server asked to wait %.3g s, more than %s allows",
+                       ra / 1e6, ra > req->retry_max_wait_us ? "retry.max_wait" : "the time left in timeout");
+  job_finish(c, j);
+  return true;
+}
+
 static bool follow_redirect(hs_client *c, hs_job *j, hs_hop *hop) {
   int s = hop->status;
   if (!j->req->follow || s < 300 || s > 399) return false;
@@ -422,6 +439,10 @@ static bool follow_redirect(hs_client *c, hs_job *j, hs_hop *hop) {
   j->redirects++;
   bool invalid;
   int64_t ra = retry_after_us(hop, &invalid);
+  if (ra > 0 && j->req->retry_respect_retry_after && over_budget(c, j, ra, hs__now_us())) {
+    hs__url_facts_free(&f);
+    return true;
+  }
   char *m = hs__strdup(method), *t = hs__strdup(target);
   if (m && t) next_hop(c, j, t, &f, m, ra > 0 ? ra : 0, "retry-after");
   else job_fail(c, j, HS_ERR_OTHER, "out of memory");
@@ -452,22 +473,12 @@ static bool retry(hs_client *c, hs_job *j, hs_hop *hop, hs_error_kind kind) {
   bool invalid = false;
   int64_t ra = !kind ? retry_after_us(hop, &invalid) : HS_NONE;
   if (ra != HS_NONE && req->retry_respect_retry_after) {
-    if (ra > req->retry_max_wait_us || ra > time_left_us(j, now)) {
-      j->res->retry_after_us = ra;
-      hs__result_set_error(j->res, HS_ERR_RETRY_BUDGET,
-                           "the server asked to wait %.3g s, more than %s allows", ra / 1e6,
-                           ra > req->retry_max_wait_us ? "retry.max_wait" : "the time left in timeout");
-      job_finish(c, j);
-      return true;
-    }
+    if (over_budget(c, j, ra, now)) return true;
     wait = hs__retry_after_wait_us(req, ra, n, rand01(c));
+    /* Jitter only adds, and never past the budget the server's own value fitted in. */
+    int64_t left = time_left_us(j, now);
+    if (wait > left || wait > req->retry_max_wait_us) wait = ra;
     cause = "retry-after";
-    /* Pause everyone else's requests to this origin too. */
-    origin *o = &c->origins[j->origin_index];
-    if (req->host_backoff && (status == 429 || status == 503) && now + ra > o->backoff_until) {
-      o->backoff_until = now + ra;
-      o->backoff_from = now;
-    }
   } else {
     wait = hs__retry_backoff_us(req, n, rand01(c));
     if (wait > time_left_us(j, now)) {
@@ -514,13 +525,26 @@ static void try_done(hs_client *c, hs_job *j, CURLcode code) {
   curl_multi_remove_handle(c->multi, easy);
   hs__transfer_reset(j);
   if (hs__grow((void **)&c->pool, &c->cap_pool, c->n_pool, sizeof *c->pool) == 0 &&
-      c->n_pool < (size_t)c->concurrency)
+      c->n_pool < (size_t)c->concurrency) {
+    curl_easy_reset(easy); /* no pointers into a finished try left behind */
     c->pool[c->n_pool++] = easy;
-  else
+  } else {
     curl_easy_cleanup(easy);
+  }
   active_remove(c, j);
   hs_hop *hop = hs__result_last_hop(j->res);
   remember_tls(c, j, hop);
+  /* A 429 or 503 with Retry-After pauses the client's other requests to this origin,
+   * whether or not this one is retried (host_backoff). */
+  if (!kind && (hop->status == 429 || hop->status == 503) && j->req->host_backoff) {
+    bool invalid;
+    int64_t ra = retry_after_us(hop, &invalid), now = hs__now_us();
+    origin *o = &c->origins[j->origin_index];
+    if (ra > 0 && now + ra > o->backoff_until) {
+      o->backoff_until = now + ra;
+      o->backoff_from = now;
+    }
+  }
   if (retry(c, j, hop, kind)) return;
   if (kind) {
     hs_attempt *a = &j->res->attempts[j->attempt];
@@ -555,14 +579,27 @@ static void run_timers(hs_client *c, int64_t now) {
       i++;
     }
   }
+  /* queue_timeout: the queues are walked only when the earliest deadline is due. */
+  if (now < c->queue_deadline) return;
+  int64_t next = INT64_MAX;
   for (size_t k = 0; k < c->n_origins; k++) {
     origin *o = &c->origins[k];
-    while (o->head && !o->head->t_first_try && o->head->req->queue_timeout_us &&
-           now - o->head->t_added > o->head->req->queue_timeout_us) {
-      hs_job *j = queue_pop(o);
-      job_fail(c, j, HS_ERR_TIMEOUT, "the request waited longer than queue_timeout in the queue");
+    hs_job *prev = NULL;
+    for (hs_job *j = o->head, *nx; j; j = nx) {
+      nx = j->next;
+      int64_t qt = j->req->queue_timeout_us;
+      if (qt && !j->t_first_try && now - j->t_added >= qt) {
+        if (prev) prev->next = nx; else o->head = nx;
+        if (o->tail == j) o->tail = prev;
+        j->next = NULL;
+        job_fail(c, j, HS_ERR_TIMEOUT, "the request waited longer than queue_timeout in the queue");
+        continue;
+      }
+      if (qt && !j->t_first_try && j->t_added + qt < next) next = j->t_added + qt;
+      prev = j;
     }
   }
+  c->queue_deadline = next;
 }
 
 static int64_t timers_due_in(const hs_client *c, int64_t now) {
@@ -575,12 +612,8 @@ static int64_t timers_due_in(const hs_client *c, int64_t now) {
     const origin *o = &c->origins[k];
     if (!o->head) continue;
     if (o->backoff_until > now && o->backoff_until - now < best) best = o->backoff_until - now;
-    const hs_request *q = o->head->req;
-    if (q->queue_timeout_us && !o->head->t_first_try) {
-      int64_t d = o->head->t_added + q->queue_timeout_us - now;
-      if (d < best) best = d;
-    }
   }
+  if (c->queue_deadline != INT64_MAX && c->queue_deadline - now < best) best = c->queue_deadline - now;
   return best < 0 ? 0 : best;
 }
 
@@ -626,12 +659,16 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
     return 0;
   }
   if (i == c->n_pfds) {
-    size_t cap = c->cap_pfds;
-    if (hs__grow((void **)&c->pfds, &c->cap_pfds, c->n_pfds, sizeof *c->pfds)) return -1;
-    if (c->cap_pfds != cap) {
-      struct pollfd *r = realloc(c->ready, c->cap_pfds * sizeof *r);
+    if (c->n_pfds == c->cap_pfds) {
+      /* Both arrays grow together, or neither: drive() copies pfds into ready. */
+      size_t cap = c->cap_pfds ? c->cap_pfds * 2 : 16;
+      struct pollfd *r = realloc(c->ready, cap * sizeof *r);
       if (!r) return -1;
       c->ready = r;
+      struct pollfd *p = realloc(c->pfds, cap * sizeof *p);
+      if (!p) return -1;
+      c->pfds = p;
+      c->cap_pfds = cap;
     }
     c->pfds[c->n_pfds++].fd = fd;
   }
@@ -664,7 +701,8 @@ static void drive(hs_client *c, int64_t wait_us) {
     int64_t d = c->curl_deadline - hs__now_us();
     if (d < wait_us) wait_us = d > 0 ? d : 0;
   }
-  int ms = (int)((wait_us + 999) / 1000);
+  int64_t wait_ms = (wait_us + 999) / 1000;
+  int ms = wait_ms > INT_MAX ? INT_MAX : (int)wait_ms;
   int n = poll(c->pfds, (nfds_t)c->n_pfds, ms);
   if (n > 0) {
     /* A snapshot: socket_action changes the set as it goes. */
@@ -697,6 +735,7 @@ hs_code hs_client_new(hs_client **out, const hs_request *defaults, int concurren
   if (defaults && !(c->defaults = hs_request_dup(defaults))) { hs_client_free(c); return HS_E_NOMEM; }
   if (!c->multi) { hs_client_free(c); return HS_E_CURL; }
   c->curl_deadline = -1;
+  c->queue_deadline = INT64_MAX;
   curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
   curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
   curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer);
@@ -779,6 +818,8 @@ static hs_code add_job(hs_client *c, hs_job *j, hs_callback cb, hs_interim_callb
     j->origin_index = (size_t)(o - c->origins);
     j->t_enqueued = j->t_added;
     queue_push(o, j, false);
+    if (j->req->queue_timeout_us && j->t_added + j->req->queue_timeout_us < c->queue_deadline)
+      c->queue_deadline = j->t_added + j->req->queue_timeout_us;
   }
   hs__url_facts_free(&f);
   return HS_OK;
@@ -860,12 +901,8 @@ static void cancel_job(hs_client *c, hs_job *j) {
   case JOB_WAITING: waiting_remove(c, j); break;
   default: return;
   }
-  /* The attempt that never started is not an attempt. */
-  hs_attempt *a = j->res && j->res->n_attempts ? &j->res->attempts[j->attempt] : NULL;
-  if (a && j->state != JOB_ACTIVE && j->attempt == j->res->n_attempts - 1 && !a->status && !a->error) {
-    free(a->error_message); free(a->bad_retry_after);
-    j->res->n_attempts--;
-  }
+  /* The try that never started is not a try, nor its hop a hop. */
+  if (j->state != JOB_ACTIVE) hs__result_drop_untried(j->res);
   job_fail(c, j, HS_ERR_CANCELLED, "cancelled");
 }
 

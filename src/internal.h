@@ -159,6 +159,9 @@ int hs__result_add_finding(hs_result *r, const char *id, int hop, const char *fm
 void hs__result_set_error(hs_result *r, hs_error_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 hs_hop *hs__result_last_hop(const hs_result *r);
+/* Drops the last try if it never started, and its hop if that hop had no try:
+ * for requests that end (cancel, timeout) between tries. */
+void hs__result_drop_untried(hs_result *r);
 const hs_timing *hs__hop_timing(const hs_result *r, size_t hop);
 /* The whole request's phases: each summed over the tries that had it. */
 void hs__result_timing(const hs_result *r, hs_timing *out);

@@ -108,6 +108,16 @@ static void hop_free(hs_hop *h) {
   hs__headers_free(&h->request_headers);
 }
 
+void hs__result_drop_untried(hs_result *r) {
+  if (!r || !r->n_attempts) return;
+  hs_attempt *a = &r->attempts[r->n_attempts - 1];
+  if (a->status || a->error || a->timing.total != HS_NONE) return;
+  free(a->error_message);
+  free(a->bad_retry_after);
+  r->n_attempts--;
+  if (r->n_hops && r->hops[r->n_hops - 1].tries == 0) hop_free(&r->hops[--r->n_hops]);
+}
+
 void hs_result_ref(hs_result *r) { if (r) r->refs++; }
 
 void hs_result_unref(hs_result *r) {

@@ -52,12 +52,11 @@ static void status_line(hs_job *j, const char *line, size_t n) {
   int code = 0, digits = 0;
   while (p < end && isdigit((unsigned char)*p) && digits < 3) code = code * 10 + (*p++ - '0'), digits++;
   j->t->cur_status = digits == 3 ? code : 0;
-  if (p < end && *p == ' ') {
-    p++;
-    /* HTTP/2 has no reason phrase; HTTP/1.x may send an empty one. */
+  /* HTTP/2 and 3 have no reason phrase (libcurl writes "HTTP/2 200 "); HTTP/1.x may
+   * send an empty one. */
+  if (j->t->cur_version && strncmp(j->t->cur_version, "1.", 2) == 0) {
+    if (p < end && *p == ' ') p++;
     j->t->cur_reason = hs__str_common(p, (size_t)(end - p));
-  } else if (strncmp(j->t->cur_version, "1.", 2) == 0) {
-    j->t->cur_reason = hs__str_common("", 0);
   }
 }
 
@@ -142,8 +141,7 @@ static int skip_header(const hs_job *j, const char *name) {
   if (hs__strcaseeq(name, "authorization") || hs__strcaseeq(name, "cookie") ||
       hs__strcaseeq(name, "proxy-authorization"))
     return 1;
-  return hs__headers_get(&j->req->strip, name, 0) != NULL ||
-         hs__headers_count(&j->req->strip, name) > 0;
+  return hs__headers_count(&j->req->strip, name) > 0;
 }
 
 static int add_header(struct curl_slist **list, const char *name, const char *value) {
@@ -160,12 +158,12 @@ static int add_header(struct curl_slist **list, const char *name, const char *va
 const char *hs__transfer_setup(hs_job *j, CURL *easy, int64_t timeout_us) {
   const hs_request *req = j->req;
   if (!j->t && !(j->t = calloc(1, sizeof *j->t))) return "out of memory";
+  hs__headers_free(&j->res->trailers); /* the last response's, not every try's */
   j->t->easy = easy;
   j->t->t_try = hs__now_us();
   j->t->errbuf[0] = '\0';
   const char *wire_url = j->wire_url;
   if (!wire_url) return "the URL does not parse";
-  curl_easy_reset(easy);
   CURLcode rc = CURLE_OK;
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
   SET(CURLOPT_URL, wire_url);

@@ -112,7 +112,27 @@ static int simple_facts(const char *url, hs_url_facts *f) {
   const char *host = p;
   while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-') p++;
   size_t host_len = (size_t)(p - host);
-  if (!host_len || host[0] == '.' || host[0] == '-') return -1;
+  if (!host_len || host[0] == '.' || host[0] == '-' || host[host_len - 1] == '.') return -1;
+  /* A host whose every label starts with a digit may be an IPv4 address in one of the
+   * forms curl_url rewrites (127.1, 0x7f.0.0.1, 2130706433): only a plain dotted quad
+   * is read here. */
+  bool numeric = true;
+  for (size_t i = 0; i < host_len; i++)
+    if ((i == 0 || host[i - 1] == '.') && !(host[i] >= '0' && host[i] <= '9')) numeric = false;
+  if (numeric) {
+    int labels = 0;
+    for (const char *q = host; q < host + host_len;) {
+      const char *e = q;
+      while (e < host + host_len && *e >= '0' && *e <= '9') e++;
+      size_t len = (size_t)(e - q);
+      if (!len || len > 3 || (len > 1 && *q == '0') || atoi(q) > 255) return -1;
+      labels++;
+      if (e == host + host_len) break;
+      if (*e != '.') return -1;
+      q = e + 1;
+    }
+    if (labels != 4) return -1;
+  }
   const char *given = NULL;
   size_t given_len = 0;
   if (*p == ':') {

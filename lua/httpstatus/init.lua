@@ -57,8 +57,7 @@ function Result:summary()
   local notes = {}
   local hops = self.hops
   if #hops > 1 then notes[#notes + 1] = plural(#hops - 1, "redirect") end
-  local retries = 0
-  for _, a in ipairs(self.attempts) do if a.wait or a.cause then retries = retries + 1 end end
+  local retries = #self.attempts - #hops -- tries beyond one a hop
   if retries > 0 then notes[#notes + 1] = plural(retries, "retry"):gsub("retrys", "retries") end
   local total = self.timing.total
   if total then notes[#notes + 1] = string.format("%d ms", math.floor(total * 1000 + 0.5)) end
@@ -222,9 +221,9 @@ function Client:_dispatch(ids, values)
   for i = 1, #ids do
     local id, v = ids[i], values[i]
     local h = self.handles[id]
-    if math.type(h) then -- a run_all slot
+    if h and getmetatable(h) ~= Handle then -- a run_all slot: { out, i }
       self.handles[id] = nil
-      self.collect[h] = v
+      h[1][h[2]] = v
     elseif h and type(v) == "table" then
       if h.on_interim then
         self.in_callback = true
@@ -246,7 +245,9 @@ function Client:_dispatch(ids, values)
       if h.waiter then
         local co = h.waiter
         h.waiter = nil
+        self.in_callback = true -- a resumed coroutine is a callback too: no poll/run inside
         local ok, err = coroutine.resume(co, res)
+        self.in_callback = false
         if not ok then res.callback_error = err end
       end
     end
@@ -271,20 +272,18 @@ end
 
 function Client:run_all(list)
   if type(list) ~= "table" then error("bad argument #1 to 'run_all' (table expected)", 2) end
-  -- Plain URL strings need no handle object: the id maps to the output slot.
+  if self.in_callback then error("run_all cannot be called from inside a callback", 2) end
+  -- Plain URL strings need no handle object: the id maps to { out, slot }.
   local out, slow = {}, {}
   local plain = self.fast and self.defaults.on_interim == nil
-  local prev = self.collect
-  self.collect = out
   for i, spec in ipairs(list) do
     if plain and type(spec) == "string" then
-      self.handles[self.core:add_url(spec, false)] = i
+      self.handles[self.core:add_url(spec, false)] = { out, i }
     else
       slow[i] = self:add(spec)
     end
   end
   self:run()
-  self.collect = prev
   for i, h in pairs(slow) do out[i] = h._result end
   return out
 end
@@ -319,6 +318,9 @@ function M.request(opts)
   if o.client ~= nil then
     local c = o.client
     if getmetatable(c) ~= Client then error("bad option 'client' (a client from hs.client expected)", 2) end
+    if not coroutine.isyieldable() then
+      error("request with a client outside a coroutine would block: call it from a coroutine", 2)
+    end
     local spec = shallow_copy(o)
     spec.client = nil
     return c:await(c:add(spec))

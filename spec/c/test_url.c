@@ -66,7 +66,8 @@ int main(void) {
     "http://h", "http://h/", "http://127.0.0.1:8080/a/b?c=d&e", "https://example.com:443/x",
     "http://example.com:80", "https://a-b.example/p;q?x=%41", "http://h:65535/?", "http://h/a/b.c/d",
     "http://h/a/./b", "http://h/a/../b", "http://h?only=query", "http://h:0/", "http://H/", "http://h/a b",
-    "http://h:/", "http://h./", "http://h/#f",
+    "http://h:/", "http://h./", "http://h/#f", "http://127.1/", "http://0x7f.0.0.1/", "http://2130706433/",
+    "http://127.000.0.1/", "http://1password.example/", "http://10.0.0.256/",
   };
   for (size_t i = 0; i < sizeof plain / sizeof *plain; i++) {
     hs_url_facts f;

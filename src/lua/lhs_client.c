@@ -118,7 +118,8 @@ static int l_add_url(lua_State *L) {
 static int l_poll(lua_State *L) {
   lclient *u = check(L);
   lua_Number t = luaL_optnumber(L, 2, 0);
-  int64_t us = t < 0 ? -1 : (int64_t)(t * 1e6);
+  luaL_argcheck(L, t == t, 2, "timeout must be a number of seconds, not NaN");
+  int64_t us = t < 0 ? -1 : t > 1e9 ? (int64_t)1e15 : (int64_t)(t * 1e6);
   size_t pending = 0;
   hs_code rc = hs_client_poll(u->c, us, &pending);
   if (rc) return luaL_error(L, "poll: %s", hs_strerror(rc));
