@@ -166,7 +166,9 @@ typedef void (*hs_interim_callback)(hs_client *c, uint64_t id, const hs_result *
 /* opts: defaults for every request (may be NULL); concurrency and per_host caps. */
 HS_API hs_code hs_client_new(hs_client **c, const hs_request *defaults, int concurrency,
                              int per_host);
-HS_API void hs_client_free(hs_client *c); /* cancels everything pending; NULL-safe */
+/* Cancels everything pending (no callbacks run); NULL-safe. From inside a callback
+ * it takes effect when that hs_client_poll returns. */
+HS_API void hs_client_free(hs_client *c);
 /* Copies req. *id identifies the request in this client. */
 HS_API hs_code hs_client_add(hs_client *c, const hs_request *req, hs_callback cb, void *userdata,
                              uint64_t *id);

@@ -52,6 +52,7 @@ struct hs_client {
   /* The last handshake seen per origin and TLS settings: a reused connection shows none. */
   struct tls_seen { char *key; hs_tls_info *info; } *tls_seen; size_t n_tls, cap_tls;
   bool in_callback;
+  bool free_requested;        /* hs_client_free from a callback: done when the poll ends */
 };
 
 static void job_free(hs_job *j) {
@@ -856,9 +857,12 @@ hs_code hs_client_poll(hs_client *c, int64_t timeout_us, size_t *pending) {
     drive(c, 0);
     read_completions(c);
   }
+  /* 1xx as they arrive: of running requests, and of those now waiting to retry. */
   for (size_t i = 0; i < c->n_act; i++) deliver_interim(c, c->act[i]);
+  for (size_t i = 0; i < c->n_waiting; i++) deliver_interim(c, c->waiting[i]);
   deliver(c);
   if (pending) *pending = c->pending;
+  if (c->free_requested) hs_client_free(c); /* asked for from inside a callback */
   return HS_OK;
 }
 
@@ -924,6 +928,7 @@ void hs_client_cancel_all(hs_client *c) {
 
 void hs_client_free(hs_client *c) {
   if (!c) return;
+  if (c->in_callback) { c->free_requested = true; return; } /* after this poll */
   for (size_t b = 0; b < c->n_buckets; b++)
     for (hs_job *j = c->buckets[b], *nx; j; j = nx) {
       nx = j->hnext;

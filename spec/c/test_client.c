@@ -23,6 +23,12 @@ static hs_request *req_for(const char *path) {
 
 typedef struct seen { int calls; int status; uint64_t id; hs_result *kept; } seen;
 
+static int freed_in_callback;
+static void free_from_callback(hs_client *c, uint64_t id, hs_result *r, void *ud) {
+  freed_in_callback++;
+  hs_client_free(c); /* takes effect when the poll returns */
+}
+
 static void on_done(hs_client *c, uint64_t id, hs_result *r, void *ud) {
   seen *s = ud;
   s->calls++;
@@ -104,6 +110,18 @@ int main(void) {
   hs_result_unref(a.kept);
   hs_result_unref(b.kept);
   hs_client_free(NULL);
+
+  /* A client freed from its own callback is freed when that poll returns. */
+  CHECK(hs_client_new(&c, NULL, 4, 4) == HS_OK);
+  hs_request *rf = req_for("/status/200");
+  uint64_t idf;
+  CHECK(hs_client_add(c, rf, free_from_callback, NULL, &idf) == HS_OK);
+  seen other = {0};
+  CHECK(hs_client_add(c, rf, on_done, &other, NULL) == HS_OK);
+  hs_request_free(rf);
+  while (!freed_in_callback) CHECK(hs_client_poll(c, 100000, NULL) == HS_OK);
+  CHECK(freed_in_callback == 1);
+  hs_result_unref(other.kept); /* delivered in that same poll, or dropped with the client */
 
   FILE *pf = fopen(pidfile, "r");
   int pid = 0;
