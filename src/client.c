@@ -16,8 +16,8 @@
 #include "transfer.h"
 #include "url.h"
 
-#define HS_POLL_BUDGET_US 300
-#define HS_POLL_STARTS 4
+#define HS_POLL_BUDGET_US 200
+#define HS_POLL_STARTS 2
 
 typedef enum job_state { JOB_QUEUED, JOB_ACTIVE, JOB_WAITING, JOB_DONE } job_state;
 
