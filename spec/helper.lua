@@ -25,16 +25,20 @@ local function exists(path)
   return f ~= nil
 end
 
--- The server binary: $HS_TESTSERVER, else the build tree's.
-function helper.server_binary()
-  local env = os.getenv("HS_TESTSERVER")
+helper.shell_quote = shell_quote
+helper.exists = exists
+
+-- A test program: $ENV_NAME, else the build tree's spec/NAME.
+function helper.binary(env_name, name)
+  local env = os.getenv(env_name)
   if env and env ~= "" then return env end
   local build = os.getenv("HS_BUILD_DIR")
-  if build and build ~= "" and exists(build .. "/spec/hs_testserver") then
-    return build .. "/spec/hs_testserver"
-  end
-  return "build/spec/hs_testserver"
+  if build and build ~= "" and exists(build .. "/spec/" .. name) then return build .. "/spec/" .. name end
+  return "build/spec/" .. name
 end
+
+-- The server binary: $HS_TESTSERVER, else the build tree's.
+function helper.server_binary() return helper.binary("HS_TESTSERVER", "hs_testserver") end
 
 local Server = {}
 Server.__index = Server

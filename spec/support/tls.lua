@@ -12,28 +12,13 @@
 -- cn (its CN), ca (a CA from tls.new_ca(), to share one between relays; else the relay makes
 -- and owns one). The certificate is for 127.0.0.1 and localhost (subjectAltName).
 -- The relay, like the test server, exits on its own when this Lua process goes away.
+local helper = require "helper"
 local tls = {}
 
-local function shell_quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
-
-local function exists(path)
-  local f = io.open(path, "r")
-  if f then f:close() end
-  return f ~= nil
-end
+local shell_quote, exists = helper.shell_quote, helper.exists
 
 -- The relay binary: $HS_TLSRELAY, else the build tree's.
-function tls.relay_binary()
-  local env = os.getenv("HS_TLSRELAY")
-  if env and env ~= "" then return env end
-  local build = os.getenv("HS_BUILD_DIR")
-  if build and build ~= "" and exists(build .. "/spec/hs_tlsrelay") then
-    return build .. "/spec/hs_tlsrelay"
-  end
-  return "build/spec/hs_tlsrelay"
-end
+function tls.relay_binary() return helper.binary("HS_TLSRELAY", "hs_tlsrelay") end
 
 -- Runs a shell command; raises with its output when it fails. The sanitizer runtime
 -- preloaded for our programs is not for openssl or mktemp: leave it out.
