@@ -221,9 +221,9 @@ function Client:_dispatch(ids, values)
   for i = 1, #ids do
     local id, v = ids[i], values[i]
     local h = self.handles[id]
-    if h and getmetatable(h) ~= Handle then -- a run_all slot: { out, i }
+    if math.type(h) then -- a run_all place
       self.handles[id] = nil
-      h[1][h[2]] = v
+      self.collect[h] = v
     elseif h and type(v) == "table" then
       if h.on_interim then
         self.in_callback = true
@@ -273,17 +273,22 @@ end
 function Client:run_all(list)
   if type(list) ~= "table" then error("bad argument #1 to 'run_all' (table expected)", 2) end
   if self.in_callback then error("run_all cannot be called from inside a callback", 2) end
-  -- Plain URL strings need no handle object: the id maps to { out, slot }.
+  -- Plain URL strings need no handle object: handles[id] is the place in `out`
+  -- (self.collect). One run_all at a time: it cannot start from a callback or a
+  -- resumed coroutine, and it runs until it is done.
   local out, slow = {}, {}
   local plain = self.fast and self.defaults.on_interim == nil
+  local handles = self.handles
+  self.collect = out
   for i, spec in ipairs(list) do
     if plain and type(spec) == "string" then
-      self.handles[self.core:add_url(spec, false)] = { out, i }
+      handles[self.core:add_url(spec, false)] = i
     else
       slow[i] = self:add(spec)
     end
   end
   self:run()
+  self.collect = nil
   for i, h in pairs(slow) do out[i] = h._result end
   return out
 end
