@@ -4,12 +4,8 @@ local helper = require "helper"
 local cjson = require "cjson"
 
 describe("hs.client", function()
-  local srv, B
-  lazy_setup(function()
-    srv = helper.start_server()
-    B = "http://127.0.0.1:" .. srv.port
-  end)
-  lazy_teardown(function() if srv then srv:stop() end end)
+  local srv, B = helper.use_server(), nil -- started and stopped around this describe
+  lazy_setup(function() B = "http://127.0.0.1:" .. srv.port end)
 
   it("never has more than per_host connections to the server at once", function()
     hs.get(B .. "/stats/reset")

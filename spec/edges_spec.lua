@@ -6,12 +6,8 @@ local cjson = require "cjson"
 local enc = helper.encode
 
 describe("engine edges", function()
-  local srv, B
-  lazy_setup(function()
-    srv = helper.start_server()
-    B = "http://127.0.0.1:" .. srv.port
-  end)
-  lazy_teardown(function() if srv then srv:stop() end end)
+  local srv, B = helper.use_server(), nil -- started and stopped around this describe
+  lazy_setup(function() B = "http://127.0.0.1:" .. srv.port end)
 
   it("a Retry-After on a redirect longer than the budget is not waited", function()
     local res = hs.get(B .. "/status/301?h=Retry-After:30&h=Location:/status/200", { timeout = 1 })

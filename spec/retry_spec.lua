@@ -12,14 +12,10 @@ local function ids(res)
 end
 
 describe("retries", function()
-  local srv, B
+  local srv, B = helper.use_server(), nil -- started and stopped around this describe
   local n = 0
   local function key() n = n + 1; return "k" .. n .. "_" .. os.time() end
-  lazy_setup(function()
-    srv = helper.start_server()
-    B = "http://127.0.0.1:" .. srv.port
-  end)
-  lazy_teardown(function() if srv then srv:stop() end end)
+  lazy_setup(function() B = "http://127.0.0.1:" .. srv.port end)
 
   it("retries 429 and 503 by default, three tries in all, honouring Retry-After", function()
     local res = hs.get(B .. "/count/" .. key() .. "?fail=2&code=503&h=Retry-After:0")
