@@ -103,18 +103,6 @@ size_t hs__headers_count(const hs_headers *h, const char *name) {
   return c;
 }
 
-void hs__headers_remove(hs_headers *h, const char *name) {
-  size_t j = 0;
-  for (size_t i = 0; i < h->n; i++) {
-    if (hs__strcaseeq(h->v[i].name, name)) {
-      if (!in_block(h, h->v[i].name)) free(h->v[i].name);
-    } else {
-      h->v[j++] = h->v[i];
-    }
-  }
-  h->n = j;
-}
-
 int hs__headers_copy(hs_headers *dst, const hs_headers *src) {
   for (size_t i = 0; i < src->n; i++)
     if (hs__headers_addz(dst, src->v[i].name, src->v[i].value)) return -1;

@@ -40,7 +40,6 @@ int hs__headers_add_line(hs_headers *h, const char *line, size_t len);
 int hs__headers_set_block(hs_headers *h, const char *data, size_t n);
 const char *hs__headers_get(const hs_headers *h, const char *name, size_t index);
 size_t hs__headers_count(const hs_headers *h, const char *name);
-void hs__headers_remove(hs_headers *h, const char *name);
 int hs__headers_copy(hs_headers *dst, const hs_headers *src);
 void hs__headers_free(hs_headers *h);
 int hs__header_is_secret(const char *name);

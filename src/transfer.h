@@ -41,7 +41,6 @@ typedef struct hs_job {
   size_t active_slot;         /* in the client's list of active jobs */
   size_t origin_index;
   int64_t t_added, t_enqueued, t_first_try, wake_at;
-  const char *wait_cause;     /* why the job waits now */
   /* the current hop */
   char *url, *method;
   char *wire_url;             /* url without its fragment, for libcurl */

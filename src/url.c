@@ -31,15 +31,6 @@ static void lower(char *s) {
   for (; s && *s; s++) *s = (char)tolower((unsigned char)*s);
 }
 
-char *hs__url_scheme(const char *url) {
-  CURLU *u = parse(url);
-  if (!u) return NULL;
-  char *s = part(u, CURLUPART_SCHEME, 0);
-  curl_url_cleanup(u);
-  lower(s);
-  return s;
-}
-
 char *hs__url_origin(const char *url) {
   CURLU *u = parse(url);
   if (!u) return NULL;
@@ -88,15 +79,6 @@ char *hs__url_resolve(const char *base, const char *location) {
   free(base_fragment);
   curl_url_cleanup(u);
   return out;
-}
-
-char *hs__url_without_fragment(const char *url) {
-  CURLU *u = parse(url);
-  if (!u) return NULL;
-  curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
-  char *n = part(u, CURLUPART_URL, 0);
-  curl_url_cleanup(u);
-  return n;
 }
 
 /* The common shape, already normal (lowercase http or https, a lowercase host

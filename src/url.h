@@ -2,8 +2,6 @@
 #ifndef HS_URL_H
 #define HS_URL_H
 
-/* Lowercased scheme of url (newly allocated) or NULL if it does not parse. */
-char *hs__url_scheme(const char *url);
 /* "scheme://host:port" with the default port filled in; NULL if it does not parse. */
 char *hs__url_origin(const char *url);
 /* Lowercase scheme and host, no default port, no fragment: for loop detection. */
@@ -11,8 +9,6 @@ char *hs__url_normalize(const char *url);
 /* location resolved against base (RFC 3986 §5); NULL if unusable. Keeps a fragment;
  * inherits base's fragment when location has none (RFC 9110 §10.2.2). */
 char *hs__url_resolve(const char *base, const char *location);
-/* The URL without its fragment, for the wire. */
-char *hs__url_without_fragment(const char *url);
 
 /* Everything the engine needs to know of a hop's URL, from one parse. */
 typedef struct hs_url_facts {

@@ -85,8 +85,8 @@ int main(void) {
     if (hs__url_facts("not a url", &f) == 0) { fprintf(stderr, "facts: parsed garbage\n"); failures++; }
     hs__url_facts_free(&f);
   }
-  expect_str("without fragment", hs__url_without_fragment("http://h/a?b#c"), "http://h/a?b", __LINE__);
-  expect_str("scheme", hs__url_scheme("HTTPS://h/"), "https", __LINE__);
+  FACT("http://h/a?b#c", wire, "http://h/a?b");
+  FACT("HTTPS://h/", scheme, "https");
   curl_global_cleanup();
   if (failures) { fprintf(stderr, "test_url: %d failures\n", failures); return 1; }
   puts("test_url: all passed");
