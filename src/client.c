@@ -12,7 +12,6 @@
 
 #include "internal.h"
 #include "retry.h"
-#include "retry_after.h"
 #include "transfer.h"
 #include "url.h"
 
@@ -309,9 +308,13 @@ static void dispatch(hs_client *c, int64_t now) {
 
 /* ---- after a try: redirect, retry, or done --------------------------------------- */
 
-static bool seen_before(hs_job *j, const char *key) {
-  for (size_t i = 0; i < j->n_seen; i++)
-    if (strcmp(j->seen[i], key) == 0) return true;
+/* Loop keys are "METHOD normalised-url" (remember); compared without building one. */
+static bool is_loop(const hs_job *j, const char *method, const char *normal) {
+  size_t m = strlen(method);
+  for (size_t i = 0; i < j->n_seen; i++) {
+    const char *k = j->seen[i];
+    if (!strncmp(k, method, m) && k[m] == ' ' && !strcmp(k + m + 1, normal)) return true;
+  }
   return false;
 }
 
@@ -325,12 +328,7 @@ static int remember(hs_job *j, const char *method, const char *normal) {
   return 0;
 }
 
-static bool is_loop(hs_job *j, const char *method, const char *normal) {
-  char *key = hs__concat(method, " ", normal, (char *)NULL);
-  bool loop = key && seen_before(j, key);
-  free(key);
-  return loop;
-}
+
 
 /* Makes url (with its facts, taken over) the job's current hop URL. */
 static void set_hop_url(hs_job *j, hs_url_facts *f) {
@@ -351,14 +349,8 @@ static int new_attempt(hs_job *j) {
 }
 
 /* Delay from a Retry-After on this hop's response; HS_NONE when there is none or it is invalid. */
-static int64_t retry_after_us(const hs_hop *hop, bool *invalid) {
-  const char *vals[8];
-  size_t n = 0;
-  const char *v;
-  while (n < 8 && (v = hs__headers_get(&hop->headers, "retry-after", n))) vals[n++] = v;
-  hs_retry_after ra = hs__retry_after_parse(vals, n, hs__headers_get(&hop->headers, "date", 0),
-                                            (int64_t)hs__wall_now());
-  *invalid = ra.kind == HS_RA_INVALID;
+static int64_t retry_after_us(const hs_hop *hop) {
+  hs_retry_after ra = hs__headers_retry_after(&hop->headers, (int64_t)hs__wall_now());
   return ra.kind == HS_RA_DELTA || ra.kind == HS_RA_DATE ? ra.delay_s * 1000000 : HS_NONE;
 }
 
@@ -438,8 +430,7 @@ static bool follow_redirect(hs_client *c, hs_job *j, hs_hop *hop) {
   }
   if (strcmp(f.origin, j->first_origin)) j->stripped = true; /* and it stays stripped */
   j->redirects++;
-  bool invalid;
-  int64_t ra = retry_after_us(hop, &invalid);
+  int64_t ra = retry_after_us(hop);
   if (ra > 0 && j->req->retry_respect_retry_after && over_budget(c, j, ra, hs__now_us())) {
     hs__url_facts_free(&f);
     return true;
@@ -471,8 +462,7 @@ static bool retry(hs_client *c, hs_job *j, hs_hop *hop, hs_error_kind kind) {
   int n = j->retries + 1;
   int64_t now = hs__now_us(), wait;
   const char *cause = "backoff";
-  bool invalid = false;
-  int64_t ra = !kind ? retry_after_us(hop, &invalid) : HS_NONE;
+  int64_t ra = !kind ? retry_after_us(hop) : HS_NONE;
   if (ra != HS_NONE && req->retry_respect_retry_after) {
     if (over_budget(c, j, ra, now)) return true;
     wait = hs__retry_after_wait_us(req, ra, n, rand01(c));
@@ -538,8 +528,7 @@ static void try_done(hs_client *c, hs_job *j, CURLcode code) {
   /* A 429 or 503 with Retry-After pauses the client's other requests to this origin,
    * whether or not this one is retried (host_backoff). */
   if (!kind && (hop->status == 429 || hop->status == 503) && j->req->host_backoff) {
-    bool invalid;
-    int64_t ra = retry_after_us(hop, &invalid), now = hs__now_us();
+    int64_t ra = retry_after_us(hop), now = hs__now_us();
     origin *o = &c->origins[j->origin_index];
     if (ra > 0 && now + ra > o->backoff_until) {
       o->backoff_until = now + ra;

@@ -17,7 +17,7 @@
 #include <strings.h>
 
 #include "internal.h"
-#include "retry_after.h"
+#include "retry.h"
 #include "url.h"
 
 typedef struct rule_ctx {
@@ -84,12 +84,8 @@ static int64_t parse_length(const char *v) {
 /* The Retry-After of a hop's response, read the way the engine reads it. */
 /* "Now" for the rules is when the request ended, however late they run. */
 static hs_retry_after hop_retry_after(const rule_ctx *x, const hs_hop *h, const char **first) {
-  const char *vals[8];
-  size_t n = 0;
-  const char *v;
-  while (n < 8 && (v = hs__headers_get(&h->headers, "retry-after", n))) vals[n++] = v;
-  *first = n ? vals[0] : NULL;
-  return hs__retry_after_parse(vals, n, hdr(h, "date"), (int64_t)(x->r->finished_at ? x->r->finished_at : hs__wall_now()));
+  *first = hdr(h, "retry-after");
+  return hs__headers_retry_after(&h->headers, (int64_t)(x->r->finished_at ? x->r->finished_at : hs__wall_now()));
 }
 
 /* Where a redirect points: location_url when the engine resolved it (it does when it

@@ -4,6 +4,13 @@
 
 #include "retry.h"
 
+hs_retry_after hs__headers_retry_after(const hs_headers *h, int64_t now_unix) {
+  const char *vals[8];
+  size_t n = 0;
+  while (n < 8 && (vals[n] = hs__headers_get(h, "retry-after", n))) n++;
+  return hs__retry_after_parse(vals, n, hs__headers_get(h, "date", 0), now_unix);
+}
+
 bool hs__retry_idempotent(const hs_request *req, const char *method) {
   static const char *const idempotent[] = { "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" };
   for (size_t i = 0; i < sizeof idempotent / sizeof *idempotent; i++)

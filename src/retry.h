@@ -6,6 +6,11 @@
 #include <stdint.h>
 
 #include "internal.h"
+#include "retry_after.h"
+
+/* The Retry-After of one response: every value of the header, dates read against
+ * its Date, else now_unix. */
+hs_retry_after hs__headers_retry_after(const hs_headers *h, int64_t now_unix);
 
 /* RFC 9110 §9.2.2, or made so by methods = "all" or an Idempotency-Key header. */
 bool hs__retry_idempotent(const hs_request *req, const char *method);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "transfer.h"
-#include "retry_after.h"
+#include "retry.h"
 #include "url.h"
 
 #define HS_USER_AGENT "httpstatus/" HS_VERSION_STR
@@ -420,13 +420,8 @@ hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
     hop->location = hs__strdup(hs__headers_get(&hop->headers, "location", 0));
     a->no_retry_after = (hop->status == 429 || hop->status == 503) &&
                         !hs__headers_get(&hop->headers, "retry-after", 0);
-    const char *ra = hs__headers_get(&hop->headers, "retry-after", 0);
-    if (ra) {
-      const char *vals[8];
-      size_t n = 0;
-      while (n < 8 && (vals[n] = hs__headers_get(&hop->headers, "retry-after", n))) n++;
-      if (hs__retry_after_parse(vals, n, NULL, 0).kind == HS_RA_INVALID) a->bad_retry_after = hs__strdup(ra);
-    }
+    if (hs__headers_retry_after(&hop->headers, 0).kind == HS_RA_INVALID)
+      a->bad_retry_after = hs__strdup(hs__headers_get(&hop->headers, "retry-after", 0));
     /* Where a Location points, resolved, whether or not it is followed. */
     free(hop->location_url);
     hop->location_url = hop->location ? hs__url_resolve(hop->url, hop->location) : NULL;
