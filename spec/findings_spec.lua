@@ -17,17 +17,7 @@ local SEVERITIES = { info = true, warning = true, error = true }
 local RULES = {}
 for _, r in ipairs(hs.rules()) do RULES[r.id] = r end
 
-local function with_id(res, id)
-  local out = {}
-  for _, f in ipairs(res.findings) do if f.id == id then out[#out + 1] = f end end
-  return out
-end
-
-local function describe_findings(res)
-  local t = {}
-  for _, f in ipairs(res.findings) do t[#t + 1] = f.id .. " (" .. f.severity .. "): " .. f.message end
-  return #t > 0 and table.concat(t, "\n  ") or "none"
-end
+local with_id, describe_findings = helper.findings_with, helper.findings_text
 
 -- Every finding is well formed and carries its rule's severity.
 local function check_shape(res)

@@ -159,6 +159,20 @@ function helper.use_server(opts)
   return proxy
 end
 
+-- The findings of res with this id (a list, maybe empty).
+function helper.findings_with(res, id)
+  local out = {}
+  for _, f in ipairs(res.findings) do if f.id == id then out[#out + 1] = f end end
+  return out
+end
+
+-- Every finding of res, one a line, for assertion messages.
+function helper.findings_text(res)
+  local t = {}
+  for _, f in ipairs(res.findings) do t[#t + 1] = f.id .. " (" .. f.severity .. "): " .. f.message end
+  return #t > 0 and table.concat(t, "\n  ") or "none"
+end
+
 -- Percent-encodes everything but unreserved characters and ':' '/' (which the
 -- server's URL language reads literally anyway).
 function helper.encode(s)

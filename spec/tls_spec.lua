@@ -6,17 +6,7 @@ local hs = require "httpstatus"
 local helper = require "helper"
 local tls = require "support.tls"
 
-local function with_id(res, id)
-  local out = {}
-  for _, f in ipairs(res.findings) do if f.id == id then out[#out + 1] = f end end
-  return out
-end
-
-local function findings_text(res)
-  local t = {}
-  for _, f in ipairs(res.findings) do t[#t + 1] = f.id .. " (" .. f.severity .. "): " .. f.message end
-  return #t > 0 and table.concat(t, "\n  ") or "none"
-end
+local with_id, findings_text = helper.findings_with, helper.findings_text
 
 local function error_text(res)
   return res.error and (res.error.kind .. ": " .. tostring(res.error.message)) or "no error"
