@@ -30,7 +30,6 @@ typedef struct origin {
 
 struct hs_client {
   CURLM *multi;
-  hs_request *defaults;
   int concurrency, per_host;
   int active;
   size_t pending;             /* jobs not yet delivered */
@@ -722,7 +721,6 @@ hs_code hs_client_new(hs_client **out, const hs_request *defaults, int concurren
   c->next_id = 1;
   c->rng = (uint64_t)hs__now_us() * 0x9E3779B97F4A7C15ULL | 1;
   c->multi = curl_multi_init();
-  if (defaults && !(c->defaults = hs_request_dup(defaults))) { hs_client_free(c); return HS_E_NOMEM; }
   if (!c->multi) { hs_client_free(c); return HS_E_CURL; }
   c->curl_deadline = -1;
   c->queue_deadline = INT64_MAX;
@@ -931,7 +929,6 @@ void hs_client_free(hs_client *c) {
   free(c->pfds); free(c->ready);
   for (size_t i = 0; i < c->n_tls; i++) { free(c->tls_seen[i].key); hs__tls_info_free(c->tls_seen[i].info); }
   free(c->tls_seen);
-  hs_request_free(c->defaults);
   free(c);
 }
 
