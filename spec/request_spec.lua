@@ -62,6 +62,69 @@ describe("hs.request", function()
       assert.matches("^httpstatus/", sent:get("User-Agent"))
     end)
 
+    -- A plain http GET's head is written by us from libcurl's inputs (libcurl is
+    -- not asked for its info lines); anything else is what libcurl showed. Either
+    -- way it must be exactly what arrived: same names, case, order and values.
+    local function sent_list(headers)
+      local out = {}
+      for name, value in headers:each() do out[#out + 1] = name .. ": " .. value end
+      return out
+    end
+    local function received_list(e)
+      local out = {}
+      for _, h in ipairs(e.headers) do out[#out + 1] = h[1] .. ": " .. h[2] end
+      return out
+    end
+    local shapes = {
+      { "a plain GET", "/echo", {} },
+      { "a GET with headers", "/echo?x=1", { headers = { { "X-A", "1" }, { "x-b", "two words" }, { "X-A", "2" } } } },
+      { "a secret header", "/echo", { headers = { Authorization = "Bearer t", Cookie = "c=1" } } },
+      { "a user agent", "/echo", { user_agent = "probe/1.0" } },
+      { "no user agent", "/echo", { user_agent = "" } },
+      { "the user's Accept", "/echo", { headers = { Accept = "application/json" } } },
+      { "the user's Host", "/echo", { headers = { Host = "example.test" } } },
+      { "an empty header", "/echo", { headers = { { "X-Empty", "" } } } },
+      { "HEAD", "/echo", { method = "HEAD" } },
+      { "POST", "/echo", { method = "POST", body = "b=1" } },
+      { "DELETE", "/echo", { method = "DELETE" } },
+      { "HTTP/1.0", "/echo", { http_version = "1.0" } },
+    }
+    for _, shape in ipairs(shapes) do
+      it("records the request head exactly as the server received it: " .. shape[1], function()
+        local opts = {}
+        for k, v in pairs(shape[3]) do opts[k] = v end
+        opts.url = B .. shape[2] .. (opts.method == "HEAD" and "?echo=1" or "")
+        local res = hs.request(opts)
+        assert.are.equal(200, res.status)
+        local sent = sent_list(res.hops[1].request_headers)
+        if opts.method == "HEAD" then
+          assert.are.equal("Accept: */*", sent[3]) -- no body to compare with: libcurl's order
+        else
+          assert.are.same(received_list(echo_of(res)), sent)
+        end
+      end)
+    end
+
+    it("records no request head when nothing was sent", function()
+      local other = helper.start_server()
+      local dead = other.port
+      other:stop() -- nothing listens there now: the connect fails
+      local res = hs.get("http://127.0.0.1:" .. dead .. "/x", { retry = false })
+      assert.are.equal("connect", res.error.kind)
+      assert.are.same({}, sent_list(res.hops[1].request_headers))
+    end)
+
+    it("records the request head of every redirect hop as the server received it", function()
+      local two <close> = helper.start_server { ports = 2 }
+      local res = hs.get(two:url("/to" .. helper.qs { url = two:url("/echo", 2) }),
+                         { headers = { Authorization = "Bearer t", ["X-Keep"] = "k" } })
+      assert.are.equal(200, res.status)
+      assert.are.equal(2, #res.hops)
+      local last = sent_list(res.hops[#res.hops].request_headers)
+      assert.are.same(received_list(echo_of(res)), last)
+      assert.is_nil(res.hops[#res.hops].request_headers:get("Authorization")) -- another origin
+    end)
+
     it("has a one-line tostring and a JSON form with schema 1", function()
       local res = hs.get(B .. "/redirect/2")
       assert.matches("^200 OK GET http://127%.0%.0%.1:%d+/status/200 %(2 redirects, %d+ ms%)$", tostring(res))

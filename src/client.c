@@ -39,7 +39,7 @@ struct hs_client {
   hs_job **buckets; size_t n_buckets, n_jobs;   /* id -> job, chained */
   hs_job **act; size_t n_act, cap_act;          /* jobs with a transfer under way */
   uint64_t next_id;
-  CURL **pool; size_t n_pool, cap_pool;
+  struct pooled { CURL *easy; bool configured; } *pool; size_t n_pool, cap_pool;
   uint64_t rng;
   int64_t deadline;           /* poll(0) stops starting and delivering past this */
   int64_t queue_deadline;     /* the earliest queue_timeout of a queued request, INT64_MAX: none */
@@ -265,9 +265,10 @@ static void job_start(hs_client *c, hs_job *j) {
     job_fail(c, j, HS_ERR_TIMEOUT, "the request's timeout ran out before the next try");
     return;
   }
-  CURL *easy = c->n_pool ? c->pool[--c->n_pool] : curl_easy_init();
+  struct pooled p = c->n_pool ? c->pool[--c->n_pool] : (struct pooled){ curl_easy_init(), false };
+  CURL *easy = p.easy;
   if (!easy) { job_fail(c, j, HS_ERR_OTHER, "curl_easy_init failed"); return; }
-  const char *err = hs__transfer_setup(j, easy, left == INT64_MAX ? 0 : left);
+  const char *err = hs__transfer_setup(j, easy, &p.configured, left == INT64_MAX ? 0 : left);
   if (!err && curl_multi_add_handle(c->multi, easy) != CURLM_OK) err = "curl_multi_add_handle failed";
   if (err) {
     hs__transfer_reset(j);
@@ -511,13 +512,13 @@ static void remember_tls(hs_client *c, hs_job *j, hs_hop *hop) {
 
 static void try_done(hs_client *c, hs_job *j, CURLcode code) {
   CURL *easy = j->t->easy;
+  bool plain = j->t->plain;
   hs_error_kind kind = hs__transfer_finish(j, code);
   curl_multi_remove_handle(c->multi, easy);
   hs__transfer_reset(j);
   if (hs__grow((void **)&c->pool, &c->cap_pool, c->n_pool, sizeof *c->pool) == 0 &&
       c->n_pool < (size_t)c->concurrency) {
-    curl_easy_reset(easy); /* no pointers into a finished try left behind */
-    c->pool[c->n_pool++] = easy;
+    c->pool[c->n_pool++] = (struct pooled){ easy, hs__transfer_release(easy, plain) };
   } else {
     curl_easy_cleanup(easy);
   }
@@ -922,7 +923,7 @@ void hs_client_free(hs_client *c) {
       if (j->state == JOB_ACTIVE && j->t) curl_multi_remove_handle(c->multi, j->t->easy), curl_easy_cleanup(j->t->easy);
       job_free(j);
     }
-  for (size_t i = 0; i < c->n_pool; i++) curl_easy_cleanup(c->pool[i]);
+  for (size_t i = 0; i < c->n_pool; i++) curl_easy_cleanup(c->pool[i].easy);
   for (size_t i = 0; i < c->n_origins; i++) free(c->origins[i].key);
   if (c->multi) curl_multi_cleanup(c->multi);
   free(c->pool); free(c->origins); free(c->waiting); free(c->buckets); free(c->act);

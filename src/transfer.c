@@ -155,28 +155,73 @@ static int add_header(struct curl_slist **list, const char *name, const char *va
   return 0;
 }
 
-const char *hs__transfer_setup(hs_job *j, CURL *easy, int64_t timeout_us) {
+/* The request head libcurl writes for a plain http try, from the same inputs:
+ * "Host", "User-Agent" (unless empty), "Accept: * / *", then the user's headers
+ * (spec/request_spec.lua compares it with what the test server received).
+ * Returns -1 when the head is not that simple (https, a host in another form, a
+ * user header that replaces or removes one of libcurl's): libcurl shows it then. */
+static int write_sent_head(hs_job *j, const char *ua) {
+  const char *u = j->wire_url;
+  if (strncmp(u, "http://", 7)) return -1;
+  const char *host = u + 7, *p = host;
+  while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-') p++;
+  size_t host_len = (size_t)(p - host), port_len = 0;
+  if (!host_len || host[host_len - 1] == '.') return -1;
+  const char *port = NULL;
+  if (*p == ':') {
+    port = ++p;
+    while (*p >= '0' && *p <= '9') p++;
+    port_len = (size_t)(p - port);
+    if (!port_len || port[0] == '0') return -1;
+    if (port_len == 2 && !memcmp(port, "80", 2)) port = NULL; /* libcurl leaves out the default */
+  }
+  if (*p && *p != '/' && *p != '?') return -1;
   const hs_request *req = j->req;
-  if (!j->t && !(j->t = calloc(1, sizeof *j->t))) return "out of memory";
-  hs__headers_free(&j->res->trailers); /* the last response's, not every try's */
-  j->t->easy = easy;
-  j->t->t_try = hs__now_us();
-  j->t->errbuf[0] = '\0';
-  const char *wire_url = j->wire_url;
-  if (!wire_url) return "the URL does not parse";
+  for (size_t i = 0; i < req->headers.n; i++) {
+    const hs_header *h = &req->headers.v[i];
+    if (skip_header(j, h->name)) continue;
+    if (!*h->value || hs__strcaseeq(h->name, "host") || hs__strcaseeq(h->name, "user-agent") ||
+        hs__strcaseeq(h->name, "accept"))
+      return -1;
+  }
+  hs_buf b = {0};
+  hs__buf_adds(&b, "Host: ");
+  hs__buf_add(&b, host, host_len);
+  if (port) hs__buf_add(&b, ":", 1), hs__buf_add(&b, port, port_len);
+  if (*ua) hs__buf_adds(&b, "\r\nUser-Agent: "), hs__buf_adds(&b, ua);
+  hs__buf_adds(&b, "\r\nAccept: */*\r\n");
+  for (size_t i = 0; i < req->headers.n; i++) {
+    const hs_header *h = &req->headers.v[i];
+    if (skip_header(j, h->name)) continue;
+    hs__buf_adds(&b, h->name);
+    hs__buf_adds(&b, ": ");
+    hs__buf_adds(&b, h->value);
+    hs__buf_adds(&b, "\r\n");
+  }
+  hs__headers_free(&j->t->sent_headers);
+  int rc = b.oom ? -1 : hs__headers_set_block(&j->t->sent_headers, b.p, b.n);
+  free(b.p);
+  j->t->head_written = rc == 0;
+  return rc;
+}
+
+/* A plain try: GET without a body and none of the rarer options. A pooled handle
+ * whose last try was plain already holds every option a plain try sets alike, so
+ * the next plain try sets only its own (no curl_easy_reset, no re-parsing). */
+static bool is_plain(const hs_job *j) {
+  const hs_request *req = j->req;
+  return !strcmp(j->method, "GET") && !j->send_body && !req->ca_file && !req->proxy && !req->ip &&
+         !req->fresh_connect && !req->http_version && !req->resolve.n && req->connect_timeout_us <= 0;
+}
+
+/* The options every try sets alike: once per handle while its tries stay plain. */
+static CURLcode set_constant(CURL *easy) {
   CURLcode rc = CURLE_OK;
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
-  SET(CURLOPT_URL, wire_url);
-  SET(CURLOPT_PRIVATE, j);
-  SET(CURLOPT_ERRORBUFFER, j->t->errbuf);
   SET(CURLOPT_NOSIGNAL, 1L);
   SET(CURLOPT_HEADERFUNCTION, on_header);
-  SET(CURLOPT_HEADERDATA, j);
   SET(CURLOPT_WRITEFUNCTION, on_body);
-  SET(CURLOPT_WRITEDATA, j);
   SET(CURLOPT_DEBUGFUNCTION, on_debug);
-  SET(CURLOPT_DEBUGDATA, j);
-  SET(CURLOPT_VERBOSE, 1L);  /* for CURLINFO_HEADER_OUT: what went on the wire */
   /* We follow redirects ourselves; libcurl must never do it, nor speak anything else. */
   SET(CURLOPT_FOLLOWLOCATION, 0L);
   SET(CURLOPT_MAXREDIRS, 0L);
@@ -184,14 +229,19 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, int64_t timeout_us) {
   SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
   SET(CURLOPT_HTTP09_ALLOWED, 0L);
-  SET(CURLOPT_USERAGENT, req->user_agent ? req->user_agent : HS_USER_AGENT);
   SET(CURLOPT_EXPECT_100_TIMEOUT_MS, 1000L);
-  if (timeout_us > 0) SET(CURLOPT_TIMEOUT_MS, (long)((timeout_us + 999) / 1000));
+  SET(CURLOPT_HTTPGET, 1L);
+#undef SET
+  return rc;
+}
+
+/* The set-up of a rarer try: after a reset, on top of the constant options. */
+static CURLcode set_rare(hs_job *j, CURL *easy) {
+  const hs_request *req = j->req;
+  CURLcode rc = CURLE_OK;
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
   if (req->connect_timeout_us > 0)
     SET(CURLOPT_CONNECTTIMEOUT_MS, (long)((req->connect_timeout_us + 999) / 1000));
-  if (strncasecmp(j->url, "https:", 6) == 0) SET(CURLOPT_CERTINFO, 1L);
-  SET(CURLOPT_SSL_VERIFYPEER, req->verify ? 1L : 0L);
-  SET(CURLOPT_SSL_VERIFYHOST, req->verify ? 2L : 0L);
   if (req->ca_file) SET(CURLOPT_CAINFO, req->ca_file);
   if (req->proxy) SET(CURLOPT_PROXY, req->proxy);
   if (req->ip) SET(CURLOPT_IPRESOLVE, req->ip[0] == '4' ? CURL_IPRESOLVE_V4 : CURL_IPRESOLVE_V6);
@@ -205,12 +255,10 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, int64_t timeout_us) {
   }
   for (size_t i = 0; i < req->resolve.n && rc == CURLE_OK; i++) {
     struct curl_slist *l = curl_slist_append(j->t->resolve, req->resolve.v[i].name);
-    if (!l) return "out of memory";
+    if (!l) return CURLE_OUT_OF_MEMORY;
     j->t->resolve = l;
   }
   if (j->t->resolve) SET(CURLOPT_RESOLVE, j->t->resolve);
-
-  /* Method and body. */
   const char *m = j->method;
   if (!strcmp(m, "HEAD")) {
     SET(CURLOPT_NOBODY, 1L);
@@ -220,9 +268,45 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, int64_t timeout_us) {
     if (strcmp(m, "POST")) SET(CURLOPT_CUSTOMREQUEST, m);
   } else if (strcmp(m, "GET")) {
     SET(CURLOPT_CUSTOMREQUEST, m);
-  } else {
-    SET(CURLOPT_HTTPGET, 1L);
   }
+#undef SET
+  return rc;
+}
+
+const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t timeout_us) {
+  const hs_request *req = j->req;
+  if (!j->t && !(j->t = calloc(1, sizeof *j->t))) return "out of memory";
+  hs__headers_free(&j->res->trailers); /* the last response's, not every try's */
+  j->t->easy = easy;
+  j->t->t_try = hs__now_us();
+  j->t->errbuf[0] = '\0';
+  const char *wire_url = j->wire_url;
+  if (!wire_url) return "the URL does not parse";
+  j->t->plain = is_plain(j);
+  if (*configured && !j->t->plain) curl_easy_reset(easy);
+  CURLcode rc = CURLE_OK;
+  if (!*configured || !j->t->plain) rc = set_constant(easy);
+  if (rc == CURLE_OK && !j->t->plain) rc = set_rare(j, easy);
+  *configured = rc == CURLE_OK;
+  if (rc == CURLE_OUT_OF_MEMORY) return "out of memory";
+  /* Plain http: the request head is written here from what libcurl is given
+   * (sent_head_written), so libcurl need not format its info lines for us. */
+  const char *ua = req->user_agent ? req->user_agent : HS_USER_AGENT;
+  bool verbose = !(j->t->plain && write_sent_head(j, ua) == 0);
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
+  SET(CURLOPT_URL, wire_url);
+  SET(CURLOPT_PRIVATE, j);
+  SET(CURLOPT_ERRORBUFFER, j->t->errbuf);
+  SET(CURLOPT_HEADERDATA, j);
+  SET(CURLOPT_WRITEDATA, j);
+  SET(CURLOPT_DEBUGDATA, j);
+  SET(CURLOPT_VERBOSE, verbose ? 1L : 0L);  /* for CURLINFO_HEADER_OUT: what went on the wire */
+  SET(CURLOPT_USERAGENT, ua);
+  SET(CURLOPT_TIMEOUT_MS, timeout_us > 0 ? (long)((timeout_us + 999) / 1000) : 0L);
+  bool https = strncasecmp(j->url, "https:", 6) == 0;
+  SET(CURLOPT_CERTINFO, https ? 1L : 0L);
+  SET(CURLOPT_SSL_VERIFYPEER, req->verify ? 1L : 0L);
+  SET(CURLOPT_SSL_VERIFYHOST, req->verify ? 2L : 0L);
 
   /* Headers: the user's, minus what the redirect rules strip, plus Expect. */
   for (size_t i = 0; i < req->headers.n; i++) {
@@ -240,6 +324,21 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, int64_t timeout_us) {
   SET(CURLOPT_HTTPHEADER, j->t->req_headers);
 #undef SET
   return rc == CURLE_OK ? NULL : curl_easy_strerror(rc);
+}
+
+bool hs__transfer_release(CURL *easy, bool plain) {
+  if (!plain) {
+    curl_easy_reset(easy);
+    return false;
+  }
+  /* No pointers into the finished try left behind. */
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, NULL);
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, NULL);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, NULL);
+  curl_easy_setopt(easy, CURLOPT_DEBUGDATA, NULL);
+  return true;
 }
 
 /* ---- after the try ------------------------------------------------------------------ */
@@ -395,6 +494,11 @@ hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
   r->os_errno = (int)os_errno;
 
   hop->tries++;
+  if (j->t->head_written) {
+    long sent = 0; /* a head written ahead that never left (no connection) is not shown */
+    if (curl_easy_getinfo(j->t->easy, CURLINFO_REQUEST_SIZE, &sent) != CURLE_OK || sent <= 0)
+      hs__headers_free(&j->t->sent_headers);
+  }
   hs__headers_free(&hop->request_headers);
   hop->request_headers = j->t->sent_headers;
   memset(&j->t->sent_headers, 0, sizeof j->t->sent_headers);

@@ -25,6 +25,8 @@ typedef struct hs_try {
   hs_buf body;
   hs_headers sent_headers;    /* what went on the wire (CURLINFO_HEADER_OUT) */
   char *tls_version, *tls_cipher;
+  bool head_written;          /* sent_headers written ahead (plain http), not seen by on_debug */
+  bool plain;                 /* a GET with none of the rarer options (hs__transfer_release) */
 } hs_try;
 
 typedef struct hs_job {
@@ -55,8 +57,11 @@ typedef struct hs_job {
 } hs_job;
 
 /* Returns NULL or a message saying why the handle could not be set up (j->t is
- * made here and dropped by hs__transfer_reset). */
-const char *hs__transfer_setup(hs_job *j, CURL *easy, int64_t timeout_us);
+ * made here and dropped by hs__transfer_reset). *configured: the handle already
+ * holds a plain try's options (a pooled handle); set to whether it does now. */
+const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t timeout_us);
+/* Readies a finished try's handle for the pool; returns whether it stays configured. */
+bool hs__transfer_release(CURL *easy, bool plain);
 /* Records into j->res what the finished try got: timing, status, headers, errors.
  * Returns the error kind of the try (HS_ERR_NONE when a whole response came). */
 hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code);
