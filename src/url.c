@@ -61,10 +61,116 @@ char *hs__url_normalize(const char *url) {
   return n;
 }
 
+/* A path and query that curl_url would keep exactly as written: plain characters,
+ * no dot segments, no fragment, not ending in an empty query. */
+static bool plain_path(const char *p) {
+  const char *start = p;
+  for (; *p; p++) {
+    unsigned char ch = (unsigned char)*p;
+    if (ch <= 0x20 || ch >= 0x7f || ch == '#' || ch == '\\' || ch == '"' || ch == '<' || ch == '>' ||
+        ch == '^' || ch == '`' || ch == '{' || ch == '|' || ch == '}')
+      return false;
+    if (ch == '/' && p[1] == '.') return false; /* dot segments: curl_url resolves them */
+  }
+  return !(p > start && p[-1] == '?'); /* curl_url drops an empty query */
+}
+
+/* The common shape, already normal (lowercase http or https, a lowercase host
+ * name or IPv4 address, an optional port, a path and query of plain characters,
+ * no dot segments, no fragment), read without building a CURLU: this runs for
+ * every request. Anything else goes through curl_url below. */
+typedef struct simple_url {
+  const char *scheme;         /* static "http" or "https" */
+  const char *host; size_t host_len;
+  const char *given; size_t given_len;   /* the port as written, NULL if none */
+  const char *rest;           /* path and query: "" or starts with '/' or '?' */
+} simple_url;
+
+static bool simple_parse(const char *url, simple_url *u) {
+  const char *p;
+  if (!strncmp(url, "http://", 7)) u->scheme = "http", p = url + 7;
+  else if (!strncmp(url, "https://", 8)) u->scheme = "https", p = url + 8;
+  else return false;
+  const char *host = p;
+  while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-') p++;
+  size_t host_len = (size_t)(p - host);
+  if (!host_len || host[0] == '.' || host[0] == '-' || host[host_len - 1] == '.') return false;
+  /* A host whose every label starts with a digit may be an IPv4 address in one of the
+   * forms curl_url rewrites (127.1, 0x7f.0.0.1, 2130706433): only a plain dotted quad
+   * is read here. */
+  bool numeric = true;
+  for (size_t i = 0; i < host_len; i++)
+    if ((i == 0 || host[i - 1] == '.') && !(host[i] >= '0' && host[i] <= '9')) numeric = false;
+  if (numeric) {
+    int labels = 0;
+    for (const char *q = host; q < host + host_len;) {
+      const char *e = q;
+      while (e < host + host_len && *e >= '0' && *e <= '9') e++;
+      size_t len = (size_t)(e - q);
+      if (!len || len > 3 || (len > 1 && *q == '0') || atoi(q) > 255) return false;
+      labels++;
+      if (e == host + host_len) break;
+      if (*e != '.') return false;
+      q = e + 1;
+    }
+    if (labels != 4) return false;
+  }
+  u->host = host;
+  u->host_len = host_len;
+  u->given = NULL;
+  u->given_len = 0;
+  if (*p == ':') {
+    u->given = ++p;
+    while (*p >= '0' && *p <= '9') p++;
+    u->given_len = (size_t)(p - u->given);
+    if (u->given_len < 1 || u->given_len > 5 || u->given[0] == '0' || atoi(u->given) > 65535) return false;
+  }
+  u->rest = p;
+  return (!*p || *p == '/' || *p == '?') && plain_path(p);
+}
+
+static int simple_facts(const char *url, hs_url_facts *f) {
+  simple_url u;
+  if (!simple_parse(url, &u)) return -1;
+  const char *scheme = u.scheme, *given = u.given, *rest = u.rest;
+  size_t given_len = u.given_len;
+  const char *def = scheme[4] == 's' ? "443" : "80";
+  bool default_port = !given || (given_len == strlen(def) && !strncmp(given, def, given_len));
+  char port[8];
+  snprintf(port, sizeof port, "%.*s", given ? (int)given_len : 0, given ? given : "");
+  char *h = hs__strndup(u.host, u.host_len);
+  if (!h) return -1;
+  f->scheme = hs__strdup(scheme);
+  f->origin = hs__concat(scheme, "://", h, ":", given ? port : def, (char *)NULL);
+  f->normal = hs__concat(scheme, "://", h, default_port ? "" : ":", default_port ? "" : port,
+                         *rest == '/' ? "" : "/", rest, (char *)NULL);
+  f->wire = hs__strdup(url);
+  free(h);
+  if (!f->scheme || !f->origin || !f->normal || !f->wire) {
+    hs__url_facts_free(f);
+    return -1;
+  }
+  return 0;
+}
+
 char *hs__url_resolve(const char *base, const char *location) {
   if (!location || !*location) return NULL;
   for (const char *p = location; *p; p++)
     if ((unsigned char)*p < 0x20 || *p == 0x7f) return NULL;
+  /* The common case, an absolute path ("/next") on a plain base, is the base's
+   * scheme and authority followed by the path as written: what curl_url makes of it. */
+  if (location[0] == '/' && location[1] != '/' && plain_path(location)) {
+    simple_url u;
+    if (simple_parse(base, &u)) {
+      size_t prefix = (size_t)(u.rest - base);
+      char *out = malloc(prefix + strlen(location) + 1);
+      if (out) {
+        memcpy(out, base, prefix);
+        strcpy(out + prefix, location);
+      }
+      return out;
+    }
+  }
   CURLU *u = parse(base);
   if (!u) return NULL;
   char *base_fragment = part(u, CURLUPART_FRAGMENT, 0);
@@ -79,77 +185,6 @@ char *hs__url_resolve(const char *base, const char *location) {
   free(base_fragment);
   curl_url_cleanup(u);
   return out;
-}
-
-/* The common shape, already normal (lowercase http or https, a lowercase host
- * name or IPv4 address, an optional port, a path and query of plain characters,
- * no dot segments, no fragment), read without building a CURLU: this runs for
- * every request. Anything else goes through curl_url below. */
-static int simple_facts(const char *url, hs_url_facts *f) {
-  const char *p;
-  const char *scheme;
-  if (!strncmp(url, "http://", 7)) scheme = "http", p = url + 7;
-  else if (!strncmp(url, "https://", 8)) scheme = "https", p = url + 8;
-  else return -1;
-  const char *host = p;
-  while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-') p++;
-  size_t host_len = (size_t)(p - host);
-  if (!host_len || host[0] == '.' || host[0] == '-' || host[host_len - 1] == '.') return -1;
-  /* A host whose every label starts with a digit may be an IPv4 address in one of the
-   * forms curl_url rewrites (127.1, 0x7f.0.0.1, 2130706433): only a plain dotted quad
-   * is read here. */
-  bool numeric = true;
-  for (size_t i = 0; i < host_len; i++)
-    if ((i == 0 || host[i - 1] == '.') && !(host[i] >= '0' && host[i] <= '9')) numeric = false;
-  if (numeric) {
-    int labels = 0;
-    for (const char *q = host; q < host + host_len;) {
-      const char *e = q;
-      while (e < host + host_len && *e >= '0' && *e <= '9') e++;
-      size_t len = (size_t)(e - q);
-      if (!len || len > 3 || (len > 1 && *q == '0') || atoi(q) > 255) return -1;
-      labels++;
-      if (e == host + host_len) break;
-      if (*e != '.') return -1;
-      q = e + 1;
-    }
-    if (labels != 4) return -1;
-  }
-  const char *given = NULL;
-  size_t given_len = 0;
-  if (*p == ':') {
-    given = ++p;
-    while (*p >= '0' && *p <= '9') p++;
-    given_len = (size_t)(p - given);
-    if (given_len < 1 || given_len > 5 || given[0] == '0' || atoi(given) > 65535) return -1;
-  }
-  const char *rest = p;
-  if (*p && *p != '/' && *p != '?') return -1;
-  for (; *p; p++) {
-    unsigned char ch = (unsigned char)*p;
-    if (ch <= 0x20 || ch >= 0x7f || ch == '#' || ch == '\\' || ch == '"' || ch == '<' || ch == '>' ||
-        ch == '^' || ch == '`' || ch == '{' || ch == '|' || ch == '}')
-      return -1;
-    if (ch == '/' && p[1] == '.') return -1; /* dot segments: curl_url resolves them */
-  }
-  if (p > rest && p[-1] == '?') return -1; /* curl_url drops an empty query */
-  const char *def = scheme[4] == 's' ? "443" : "80";
-  bool default_port = !given || (given_len == strlen(def) && !strncmp(given, def, given_len));
-  char port[8];
-  snprintf(port, sizeof port, "%.*s", given ? (int)given_len : 0, given ? given : "");
-  char *h = hs__strndup(host, host_len);
-  if (!h) return -1;
-  f->scheme = hs__strdup(scheme);
-  f->origin = hs__concat(scheme, "://", h, ":", given ? port : def, (char *)NULL);
-  f->normal = hs__concat(scheme, "://", h, default_port ? "" : ":", default_port ? "" : port,
-                         *rest == '/' ? "" : "/", rest, (char *)NULL);
-  f->wire = hs__strdup(url);
-  free(h);
-  if (!f->scheme || !f->origin || !f->normal || !f->wire) {
-    hs__url_facts_free(f);
-    return -1;
-  }
-  return 0;
 }
 
 /* Parts only: assembling a URL (curl_url_get of CURLUPART_URL) costs a formatted
