@@ -157,12 +157,14 @@ char *hs__url_resolve(const char *base, const char *location) {
   if (!location || !*location) return NULL;
   for (const char *p = location; *p; p++)
     if ((unsigned char)*p < 0x20 || *p == 0x7f) return NULL;
-  /* The common case, an absolute path ("/next") on a plain base, is the base's
-   * scheme and authority followed by the path as written: what curl_url makes of it. */
+  /* The common cases need no CURLU: a plain absolute URL stays as it is (unless it
+   * inherits the base's fragment), and an absolute path ("/next") on a plain base is
+   * the base's scheme and authority followed by the path as written. */
+  simple_url su;
+  if (location[0] == 'h' && !strchr(base, '#') && simple_parse(location, &su)) return hs__strdup(location);
   if (location[0] == '/' && location[1] != '/' && plain_path(location)) {
-    simple_url u;
-    if (simple_parse(base, &u)) {
-      size_t prefix = (size_t)(u.rest - base);
+    if (simple_parse(base, &su)) {
+      size_t prefix = (size_t)(su.rest - base);
       char *out = malloc(prefix + strlen(location) + 1);
       if (out) {
         memcpy(out, base, prefix);

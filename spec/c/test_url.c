@@ -52,12 +52,14 @@ int main(void) {
   RESOLVE("http://h/a", "ftp://f/x", "ftp://f/x");
   RESOLVE("http://h/a", "", NULL);
   RESOLVE("http://h/a", "/bad\r\nheader", NULL);
-  /* Absolute paths on plain bases take a shortcut: it must agree with curl_url. */
+  /* Plain absolute URLs, and absolute paths on plain bases, take a shortcut: it must agree with curl_url. */
   static const char *bases[] = { "http://h/a/b?q", "http://127.0.0.1:8080/r3?i=7", "https://x.example:443/",
                                  "http://h", "http://h?q=1", "HTTP://H/a", "http://u@h/a", "http://h/a#f",
                                  "http://[::1]:81/a", "http://h:80/a" };
   static const char *locs[] = { "/s200", "/a/b?c=d&e", "/a/./b", "/a/../b", "/x?", "/%41%zz", "/a b",
-                                "/x#frag", "/", "/?q", "/a\\b", "/caf\xc3\xa9" };
+                                "/x#frag", "/", "/?q", "/a\\b", "/caf\xc3\xa9",
+                                "http://o:81/p?q", "https://o/", "http://O/p", "http://o/./p", "http://o/p#f",
+                                "http://127.1/", "http://o:080/", "httpx://o/" };
   for (size_t b = 0; b < sizeof bases / sizeof *bases; b++)
     for (size_t l = 0; l < sizeof locs / sizeof *locs; l++) {
       CURLU *u = curl_url();
