@@ -330,6 +330,14 @@ static int remember(hs_job *j, const char *method, const char *normal) {
 
 
 
+/* The first hop's key, made when the first redirect comes: most requests have none. */
+static int remember_first(hs_job *j) {
+  hs_url_facts f;
+  int rc = hs__url_facts(asked_url(j), &f) == 0 && f.normal ? remember(j, j->req->method, f.normal) : -1;
+  hs__url_facts_free(&f);
+  return rc;
+}
+
 /* Makes url (with its facts, taken over) the job's current hop URL. */
 static void set_hop_url(hs_job *j, hs_url_facts *f) {
   free(j->wire_url);
@@ -415,6 +423,10 @@ static bool follow_redirect(hs_client *c, hs_job *j, hs_hop *hop) {
   const char *method = j->method;
   if (((s == 301 || s == 302) && !strcmp(method, "POST")) || (s == 303 && strcmp(method, "HEAD")))
     method = "GET";
+  if (!refuse && !j->n_seen && remember_first(j)) {
+    refuse = HS_ERR_OTHER;
+    hs__result_set_error(r, refuse, "out of memory");
+  }
   if (!refuse && is_loop(j, method, f.normal)) {
     refuse = HS_ERR_REDIRECT_LOOP;
     hs__result_set_error(r, refuse, "redirect loop: %s %s was already visited", method, target);
@@ -797,7 +809,7 @@ static hs_code add_job(hs_client *c, hs_job *j, hs_callback cb, hs_interim_callb
     if (ensure_result(j))
       hs__result_set_error(j->res, HS_ERR_SCHEME_REFUSED, "only http and https URLs are fetched, not %s:", f.scheme);
     job_finish(c, j);
-  } else if (!(o = origin_get(c, f.origin)) || remember(j, j->req->method, f.normal)) {
+  } else if (!(o = origin_get(c, f.origin))) {
     job_fail(c, j, HS_ERR_OTHER, "out of memory");
   } else {
     /* What the first try needs of the URL, kept from this one parse. */

@@ -5,7 +5,11 @@
 
 #include "internal.h"
 
+static bool block_embedded(const hs_headers *h);
+static int detach_block(hs_headers *h);
+
 int hs__headers_add(hs_headers *h, const char *name, size_t nlen, const char *value, size_t vlen) {
+  if (h->n == h->cap && block_embedded(h) && detach_block(h)) return -1;
   if (hs__grow((void **)&h->v, &h->cap, h->n, sizeof *h->v)) return -1;
   char *n = malloc(nlen + 1 + (value ? vlen + 1 : 0));
   if (!n) return -1;
@@ -46,9 +50,34 @@ static bool in_block(const hs_headers *h, const char *p) {
 
 static int is_ows(char c);
 
-int hs__headers_set_block(hs_headers *h, const char *data, size_t n) {
-  char *b = malloc(n + 1);
+/* A list made by hs__headers_set_block holds its entries and its block in one
+ * allocation: the block follows the cap entries. */
+static bool block_embedded(const hs_headers *h) {
+  return h->block && h->v && h->block == (char *)(h->v + h->cap);
+}
+
+/* Before the entries may move (grow), the block gets an allocation of its own. */
+static int detach_block(hs_headers *h) {
+  char *b = malloc(h->block_len);
   if (!b) return -1;
+  memcpy(b, h->block, h->block_len);
+  for (size_t i = 0; i < h->n; i++) {
+    if (in_block(h, h->v[i].name)) h->v[i].name = b + (h->v[i].name - h->block);
+    if (h->v[i].value && in_block(h, h->v[i].value)) h->v[i].value = b + (h->v[i].value - h->block);
+  }
+  h->block = b;
+  /* The old block's bytes stay unused in v's allocation until it is freed. */
+  return 0;
+}
+
+int hs__headers_set_block(hs_headers *h, const char *data, size_t n) {
+  if (h->n || h->v || h->block) return -1; /* for an empty list only */
+  /* One entry a line at most: size the list once, with the block behind it. */
+  size_t lines = 1;
+  for (size_t i = 0; i < n; i++) lines += data[i] == '\n';
+  hs_header *v = malloc(lines * sizeof *v + n + 1);
+  if (!v) return -1;
+  char *b = (char *)(v + lines);
   memcpy(b, data, n);
   b[n] = '\0';
   /* obs-fold (RFC 9112 §5.2): a line break before SP or HTAB continues the line. */
@@ -57,17 +86,10 @@ int hs__headers_set_block(hs_headers *h, const char *data, size_t n) {
       b[i] = ' ';
       if (b[i - 1] == '\r') b[i - 1] = ' ';
     }
+  h->v = v;
+  h->cap = lines;
   h->block = b;
   h->block_len = n + 1;
-  /* One entry a line at most: size the list once. */
-  size_t lines = 1;
-  for (size_t i = 0; i < n; i++) lines += b[i] == '\n';
-  if (h->n + lines > h->cap) {
-    hs_header *v = realloc(h->v, (h->n + lines) * sizeof *v);
-    if (!v) return -1;
-    h->v = v;
-    h->cap = h->n + lines;
-  }
   char *p = b, *end = b + n;
   while (p < end) {
     char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -77,13 +99,12 @@ int hs__headers_set_block(hs_headers *h, const char *data, size_t n) {
     char *colon = memchr(p, ':', (size_t)(le - p));
     if (colon && colon > p) {
       *colon = '\0';
-      char *v = colon + 1, *ve = le;
-      while (v < ve && is_ows(*v)) v++;
-      while (ve > v && is_ows(ve[-1])) ve--;
+      char *val = colon + 1, *ve = le;
+      while (val < ve && is_ows(*val)) val++;
+      while (ve > val && is_ows(ve[-1])) ve--;
       *ve = '\0';
-      if (hs__grow((void **)&h->v, &h->cap, h->n, sizeof *h->v)) return -1;
       h->v[h->n].name = p;
-      h->v[h->n].value = v;
+      h->v[h->n].value = val;
       h->n++;
     }
     p = nl ? nl + 1 : end;
@@ -112,8 +133,8 @@ int hs__headers_copy(hs_headers *dst, const hs_headers *src) {
 void hs__headers_free(hs_headers *h) {
   for (size_t i = 0; i < h->n; i++)
     if (!in_block(h, h->v[i].name)) free(h->v[i].name);
+  if (!block_embedded(h)) free(h->block);
   free(h->v);
-  free(h->block);
   memset(h, 0, sizeof *h);
 }
 

@@ -97,7 +97,7 @@ typedef struct hs_hop {
   hs_headers headers, request_headers;
   char *location, *location_url;
   size_t tries;               /* its timing is its last try's: hs__hop_timing */
-  char *remote_ip;
+  char remote_ip[46];          /* empty when unknown (INET6_ADDRSTRLEN) */
   int remote_port;
   /* https certificate of the hop's last try (CURLOPT_CERTINFO) */
   struct hs_tls_info *tls;    /* https only */

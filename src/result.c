@@ -102,7 +102,7 @@ hs_hop *hs__result_last_hop(const hs_result *r) {
 
 static void hop_free(hs_hop *h) {
   free(h->url); hs__str_free(h->method); hs__str_free(h->reason_phrase);
-  free(h->location); free(h->location_url); free(h->remote_ip);
+  free(h->location); free(h->location_url);
   hs__tls_info_free(h->tls);
   hs__headers_free(&h->headers);
   hs__headers_free(&h->request_headers);

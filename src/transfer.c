@@ -40,9 +40,9 @@ static void end_of_head(hs_job *j) {
 static void status_line(hs_job *j, const char *line, size_t n) {
   while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
   const char *sp = memchr(line, ' ', n);
-  free(j->t->cur_version);
   hs__str_free(j->t->cur_reason);
-  j->t->cur_version = hs__strndup(line + 5, sp ? (size_t)(sp - line - 5) : n - 5);
+  size_t vlen = sp ? (size_t)(sp - line - 5) : n - 5;
+  snprintf(j->t->cur_version, sizeof j->t->cur_version, "%.*s", (int)vlen, line + 5);
   j->t->cur_reason = NULL;
   j->t->cur_status = 0;
   j->t->head.n = 0;
@@ -54,7 +54,7 @@ static void status_line(hs_job *j, const char *line, size_t n) {
   j->t->cur_status = digits == 3 ? code : 0;
   /* HTTP/2 and 3 have no reason phrase (libcurl writes "HTTP/2 200 "); HTTP/1.x may
    * send an empty one. */
-  if (j->t->cur_version && strncmp(j->t->cur_version, "1.", 2) == 0) {
+  if (strncmp(j->t->cur_version, "1.", 2) == 0) {
     if (p < end && *p == ' ') p++;
     j->t->cur_reason = hs__str_common(p, (size_t)(end - p));
   }
@@ -184,23 +184,31 @@ static int write_sent_head(hs_job *j, const char *ua) {
         hs__strcaseeq(h->name, "accept"))
       return -1;
   }
-  hs_buf b = {0};
-  hs__buf_adds(&b, "Host: ");
-  hs__buf_add(&b, host, host_len);
-  if (port) hs__buf_add(&b, ":", 1), hs__buf_add(&b, port, port_len);
-  if (*ua) hs__buf_adds(&b, "\r\nUser-Agent: "), hs__buf_adds(&b, ua);
-  hs__buf_adds(&b, "\r\nAccept: */*\r\n");
+  size_t ua_len = strlen(ua), need = host_len + port_len + ua_len + 64;
+  for (size_t i = 0; i < req->headers.n; i++)
+    need += strlen(req->headers.v[i].name) + strlen(req->headers.v[i].value) + 4;
+  char small[512], *b = need <= sizeof small ? small : malloc(need), *w = b;
+  if (!b) return -1;
+#define PUT(s, n) (memcpy(w, (s), (n)), w += (n))
+#define PUTL(lit) PUT(lit, sizeof lit - 1)
+  PUTL("Host: ");
+  PUT(host, host_len);
+  if (port) PUTL(":"), PUT(port, port_len);
+  if (*ua) PUTL("\r\nUser-Agent: "), PUT(ua, ua_len);
+  PUTL("\r\nAccept: */*\r\n");
   for (size_t i = 0; i < req->headers.n; i++) {
     const hs_header *h = &req->headers.v[i];
     if (skip_header(j, h->name)) continue;
-    hs__buf_adds(&b, h->name);
-    hs__buf_adds(&b, ": ");
-    hs__buf_adds(&b, h->value);
-    hs__buf_adds(&b, "\r\n");
+    PUT(h->name, strlen(h->name));
+    PUTL(": ");
+    PUT(h->value, strlen(h->value));
+    PUTL("\r\n");
   }
+#undef PUTL
+#undef PUT
   hs__headers_free(&j->t->sent_headers);
-  int rc = b.oom ? -1 : hs__headers_set_block(&j->t->sent_headers, b.p, b.n);
-  free(b.p);
+  int rc = hs__headers_set_block(&j->t->sent_headers, b, (size_t)(w - b));
+  if (b != small) free(b);
   j->t->head_written = rc == 0;
   return rc;
 }
@@ -318,10 +326,17 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t 
                 (req->expect == HS_EXPECT_ALWAYS ||
                  (req->expect == HS_EXPECT_AUTO && req->body_len >= 1024 * 1024));
   j->t->sent_expect = expect;
-  struct curl_slist *l = curl_slist_append(j->t->req_headers, expect ? "Expect: 100-continue" : "Expect:");
-  if (!l) return "out of memory";
-  j->t->req_headers = l;
-  SET(CURLOPT_HTTPHEADER, j->t->req_headers);
+  /* "Expect:" keeps libcurl from adding its own; alone it needs no list of ours
+   * (libcurl only reads it). */
+  static struct curl_slist expect_off = { (char *)"Expect:", NULL };
+  if (!j->t->req_headers && !expect) {
+    SET(CURLOPT_HTTPHEADER, &expect_off);
+  } else {
+    struct curl_slist *l = curl_slist_append(j->t->req_headers, expect ? "Expect: 100-continue" : "Expect:");
+    if (!l) return "out of memory";
+    j->t->req_headers = l;
+    SET(CURLOPT_HTTPHEADER, j->t->req_headers);
+  }
 #undef SET
   return rc == CURLE_OK ? NULL : curl_easy_strerror(rc);
 }
@@ -505,8 +520,7 @@ hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
   char *ip = NULL;
   long port = 0;
   if (curl_easy_getinfo(j->t->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip && *ip) {
-    free(hop->remote_ip);
-    hop->remote_ip = hs__strdup(ip);
+    snprintf(hop->remote_ip, sizeof hop->remote_ip, "%s", ip);
     curl_easy_getinfo(j->t->easy, CURLINFO_PRIMARY_PORT, &port);
     hop->remote_port = (int)port;
   }
@@ -515,7 +529,7 @@ hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
     hop->status = j->t->cur_status;
     hs__str_free(hop->reason_phrase);
     hop->reason_phrase = j->t->cur_reason;
-    snprintf(hop->http_version, sizeof hop->http_version, "%s", j->t->cur_version ? j->t->cur_version : "");
+    memcpy(hop->http_version, j->t->cur_version, sizeof hop->http_version);
     j->t->cur_reason = NULL;
     hs__headers_free(&hop->headers);
     hop->headers = j->t->cur_headers;
@@ -544,7 +558,7 @@ void hs__transfer_reset(hs_job *j) {
   if (!t) return;
   curl_slist_free_all(t->req_headers);
   curl_slist_free_all(t->resolve);
-  hs__str_free(t->cur_reason); free(t->cur_version); free(t->tls_version); free(t->tls_cipher);
+  hs__str_free(t->cur_reason); free(t->tls_version); free(t->tls_cipher);
   hs__headers_free(&t->cur_headers);
   hs__headers_free(&t->sent_headers);
   free(t->body.p);

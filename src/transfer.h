@@ -16,7 +16,8 @@ typedef struct hs_try {
   bool sent_expect;
   int64_t t_100;              /* monotonic time the 100 Continue came, 0 if it did not */
   int cur_status;             /* of the response head being read */
-  char *cur_reason, *cur_version;
+  char *cur_reason;
+  char cur_version[8];        /* "1.1", "2" ... of the response being read */
   hs_headers cur_headers;
   hs_buf head;                /* header lines of the response being read, raw */
   bool final_seen;            /* the final response's head is complete */

@@ -88,7 +88,7 @@ static void push_hop(lua_State *L, const hs_result *r, size_t i) {
   set_str(L, "location", h->location);
   set_str(L, "location_url", h->location_url);
   set_int(L, "tries", (lua_Integer)h->tries);
-  set_str(L, "remote_ip", h->remote_ip);
+  set_str(L, "remote_ip", h->remote_ip[0] ? h->remote_ip : NULL);
   if (h->remote_port) set_int(L, "remote_port", h->remote_port);
   push_headers(L, &h->headers);
   lua_setfield(L, -2, "headers");
@@ -138,7 +138,7 @@ static int build_field(lua_State *L, const hs_result *r, const char *k) {
   else if (!strcmp(k, "trailers")) push_headers(L, &r->trailers);
   else if (!strcmp(k, "body")) lua_pushlstring(L, r->body ? r->body : "", r->body_len);
   else if (!strcmp(k, "started_at")) lua_pushnumber(L, r->started_at);
-  else if (!strcmp(k, "remote_ip")) lua_pushstring(L, last ? last->remote_ip : NULL);
+  else if (!strcmp(k, "remote_ip")) lua_pushstring(L, last && last->remote_ip[0] ? last->remote_ip : NULL);
   else if (!strcmp(k, "remote_port")) { if (last && last->remote_port) lua_pushinteger(L, last->remote_port); else lua_pushnil(L); }
   else if (!strcmp(k, "timing")) push_total_timing(L, r);
   else if (!strcmp(k, "tls")) push_tls(L, r);
