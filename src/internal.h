@@ -168,8 +168,12 @@ void hs__result_timing(const hs_result *r, hs_timing *out);
 /* ---- the request options --------------------------------------------------- */
 typedef enum hs_expect { HS_EXPECT_AUTO, HS_EXPECT_ALWAYS, HS_EXPECT_OFF } hs_expect;
 
+struct curl_slist;
 struct hs_request {
   int refs;                   /* a client's jobs may share one (hs__client_add_url) */
+  /* The header lines a try gives libcurl when it sends them all (transfer.c), made on
+   * first use; every setter drops it. Not copied by hs_request_dup. */
+  struct curl_slist *wire_headers;
   char *url, *method;
   char *body; size_t body_len; bool has_body;
   hs_headers headers;

@@ -1,4 +1,5 @@
 /* hs_request: what to fetch and the rules for fetching it. Strings are copied. */
+#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +38,14 @@ hs_code hs_request_new(hs_request **out, const char *url) {
   return HS_OK;
 }
 
+/* A setter changes what the cached header lines were made from. */
+static void changed(hs_request *req) {
+  curl_slist_free_all(req->wire_headers);
+  req->wire_headers = NULL;
+}
+
 void hs__request_clear(hs_request *req) {
+  changed(req);
   free(req->url); free(req->method); free(req->body);
   free(req->ca_file); free(req->user_agent); free(req->proxy); free(req->ip);
   free(req->http_version); free(req->retry_status);
@@ -57,6 +65,7 @@ hs_request *hs_request_dup(const hs_request *src) {
   if (!req) return NULL;
   *req = *src;
   req->refs = 1;
+  req->wire_headers = NULL;
   req->url = hs__strdup(src->url);
   req->method = hs__strdup(src->method);
   req->ca_file = hs__strdup(src->ca_file);
@@ -96,6 +105,7 @@ static hs_code set_owned(char **slot, const char *value) {
 
 hs_code hs_request_set_str(hs_request *req, hs_option opt, const char *value) {
   if (!req) return HS_E_BADARG;
+  changed(req);
   switch (opt) {
   case HS_OPT_URL: return set_owned(&req->url, value);
   case HS_OPT_METHOD:
@@ -132,6 +142,7 @@ hs_code hs_request_set_str(hs_request *req, hs_option opt, const char *value) {
 
 hs_code hs_request_set_int(hs_request *req, hs_option opt, int64_t v) {
   if (!req) return HS_E_BADARG;
+  changed(req);
   switch (opt) {
   case HS_OPT_TIMEOUT_US: if (v < 0) return HS_E_BADARG; req->timeout_us = v; return HS_OK;
   case HS_OPT_CONNECT_TIMEOUT_US: if (v < 0) return HS_E_BADARG; req->connect_timeout_us = v; return HS_OK;
@@ -156,6 +167,7 @@ hs_code hs_request_set_int(hs_request *req, hs_option opt, int64_t v) {
 
 hs_code hs_request_set_double(hs_request *req, hs_option opt, double v) {
   if (!req || !(v >= 0) || v > 1e9) return HS_E_BADARG;
+  changed(req);
   switch (opt) {
   case HS_OPT_RETRY_BASE: req->retry_base = v; return HS_OK;
   case HS_OPT_RETRY_FACTOR: if (v < 1) return HS_E_BADARG; req->retry_factor = v; return HS_OK;
@@ -165,6 +177,7 @@ hs_code hs_request_set_double(hs_request *req, hs_option opt, double v) {
 
 hs_code hs_request_set_body(hs_request *req, const void *data, size_t len) {
   if (!req || (!data && len)) return HS_E_BADARG;
+  changed(req);
   char *p = hs__strndup(data ? data : "", len);
   if (!p) return HS_E_NOMEM;
   free(req->body);
@@ -183,11 +196,13 @@ static int valid_token(const char *s) {
 
 hs_code hs_request_add_header(hs_request *req, const char *name, const char *value) {
   if (!req || !valid_token(name) || !value || strpbrk(value, "\r\n")) return HS_E_BADARG;
+  changed(req);
   return hs__headers_addz(&req->headers, name, value) ? HS_E_NOMEM : HS_OK;
 }
 
 hs_code hs_request_add_strip(hs_request *req, const char *name) {
   if (!req || !valid_token(name)) return HS_E_BADARG;
+  changed(req);
   return hs__headers_addz(&req->strip, name, NULL) ? HS_E_NOMEM : HS_OK;
 }
 

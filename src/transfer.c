@@ -156,11 +156,12 @@ static int add_header(struct curl_slist **list, const char *name, const char *va
 }
 
 /* The request head libcurl writes for a plain http try, from the same inputs:
- * "Host", "User-Agent" (unless empty), "Accept: * / *", then the user's headers
- * (spec/request_spec.lua compares it with what the test server received).
- * Returns -1 when the head is not that simple (https, a host in another form, a
- * user header that replaces or removes one of libcurl's): libcurl shows it then. */
-static int write_sent_head(hs_job *j, const char *ua) {
+ * "Host" and "Accept: * / *" of its own, then our header lines as given (the
+ * User-Agent among them). spec/request_spec.lua compares it with what the test
+ * server received. Returns -1 when the head is not that simple (https, a host in
+ * another form, a line that replaces or removes one of libcurl's): libcurl shows
+ * it then (CURLOPT_VERBOSE). */
+static int write_sent_head(hs_job *j, const struct curl_slist *lines) {
   const char *u = j->wire_url;
   if (strncmp(u, "http://", 7)) return -1;
   const char *host = u + 7, *p = host;
@@ -176,17 +177,15 @@ static int write_sent_head(hs_job *j, const char *ua) {
     if (port_len == 2 && !memcmp(port, "80", 2)) port = NULL; /* libcurl leaves out the default */
   }
   if (*p && *p != '/' && *p != '?') return -1;
-  const hs_request *req = j->req;
-  for (size_t i = 0; i < req->headers.n; i++) {
-    const hs_header *h = &req->headers.v[i];
-    if (skip_header(j, h->name)) continue;
-    if (!*h->value || hs__strcaseeq(h->name, "host") || hs__strcaseeq(h->name, "user-agent") ||
-        hs__strcaseeq(h->name, "accept"))
-      return -1;
+  size_t need = host_len + port_len + 32;
+  for (const struct curl_slist *l = lines; l; l = l->next) {
+    const char *line = l->data;
+    size_t n = strlen(line);
+    if (n && line[n - 1] == ':') continue; /* "Name:" sends nothing */
+    if (n && line[n - 1] == ';') return -1;
+    if (!strncasecmp(line, "host:", 5) || !strncasecmp(line, "accept:", 7)) return -1;
+    need += n + 2;
   }
-  size_t ua_len = strlen(ua), need = host_len + port_len + ua_len + 64;
-  for (size_t i = 0; i < req->headers.n; i++)
-    need += strlen(req->headers.v[i].name) + strlen(req->headers.v[i].value) + 4;
   char small[512], *b = need <= sizeof small ? small : malloc(need), *w = b;
   if (!b) return -1;
 #define PUT(s, n) (memcpy(w, (s), (n)), w += (n))
@@ -194,14 +193,11 @@ static int write_sent_head(hs_job *j, const char *ua) {
   PUTL("Host: ");
   PUT(host, host_len);
   if (port) PUTL(":"), PUT(port, port_len);
-  if (*ua) PUTL("\r\nUser-Agent: "), PUT(ua, ua_len);
   PUTL("\r\nAccept: */*\r\n");
-  for (size_t i = 0; i < req->headers.n; i++) {
-    const hs_header *h = &req->headers.v[i];
-    if (skip_header(j, h->name)) continue;
-    PUT(h->name, strlen(h->name));
-    PUTL(": ");
-    PUT(h->value, strlen(h->value));
+  for (const struct curl_slist *l = lines; l; l = l->next) {
+    size_t n = strlen(l->data);
+    if (n && l->data[n - 1] == ':') continue;
+    PUT(l->data, n);
     PUTL("\r\n");
   }
 #undef PUTL
@@ -211,6 +207,38 @@ static int write_sent_head(hs_job *j, const char *ua) {
   if (b != small) free(b);
   j->t->head_written = rc == 0;
   return rc;
+}
+
+/* The header lines libcurl is given: the user's minus what the redirect rules
+ * strip, our User-Agent unless the user sent one (a line of the list, not
+ * CURLOPT_USERAGENT, which libcurl would format anew every try), and Expect
+ * ("Expect:" keeps libcurl from adding its own). */
+static struct curl_slist *header_lines(const hs_job *j, const char *ua, bool expect) {
+  const hs_request *req = j->req;
+  struct curl_slist *list = NULL;
+  bool own_ua = *ua;
+  for (size_t i = 0; i < req->headers.n; i++) {
+    const hs_header *h = &req->headers.v[i];
+    if (skip_header(j, h->name)) continue;
+    if (hs__strcaseeq(h->name, "user-agent")) own_ua = false;
+  }
+  if (own_ua) {
+    char *line = hs__concat("User-Agent: ", ua, (char *)NULL);
+    struct curl_slist *l = line ? curl_slist_append(list, line) : NULL;
+    free(line);
+    if (!l) return NULL;
+    list = l;
+  }
+  for (size_t i = 0; i < req->headers.n; i++) {
+    const hs_header *h = &req->headers.v[i];
+    if (!skip_header(j, h->name) && add_header(&list, h->name, h->value)) {
+      curl_slist_free_all(list);
+      return NULL;
+    }
+  }
+  struct curl_slist *l = curl_slist_append(list, expect ? "Expect: 100-continue" : "Expect:");
+  if (!l) curl_slist_free_all(list);
+  return l;
 }
 
 /* A plain try: GET without a body and none of the rarer options. A pooled handle
@@ -297,10 +325,23 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t 
   if (rc == CURLE_OK && !j->t->plain) rc = set_rare(j, easy);
   *configured = rc == CURLE_OK;
   if (rc == CURLE_OUT_OF_MEMORY) return "out of memory";
-  /* Plain http: the request head is written here from what libcurl is given
-   * (sent_head_written), so libcurl need not format its info lines for us. */
+  /* The header lines: a request's own list serves every try that sends it whole. */
   const char *ua = req->user_agent ? req->user_agent : HS_USER_AGENT;
-  bool verbose = !(j->t->plain && write_sent_head(j, ua) == 0);
+  bool expect = j->send_body && !j->no_expect &&
+                (req->expect == HS_EXPECT_ALWAYS ||
+                 (req->expect == HS_EXPECT_AUTO && req->body_len >= 1024 * 1024));
+  j->t->sent_expect = expect;
+  struct curl_slist *lines;
+  if (!expect && !j->stripped && !j->drop_content_headers) {
+    if (!j->req->wire_headers) j->req->wire_headers = header_lines(j, ua, false);
+    lines = j->req->wire_headers;
+  } else {
+    lines = j->t->req_headers = header_lines(j, ua, expect);
+  }
+  if (!lines) return "out of memory";
+  /* Plain http: the request head is written here from what libcurl is given
+   * (write_sent_head), so libcurl need not format its info lines for us. */
+  bool verbose = !(j->t->plain && write_sent_head(j, lines) == 0);
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
   SET(CURLOPT_URL, wire_url);
   SET(CURLOPT_PRIVATE, j);
@@ -309,34 +350,12 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t 
   SET(CURLOPT_WRITEDATA, j);
   SET(CURLOPT_DEBUGDATA, j);
   SET(CURLOPT_VERBOSE, verbose ? 1L : 0L);  /* for CURLINFO_HEADER_OUT: what went on the wire */
-  SET(CURLOPT_USERAGENT, ua);
   SET(CURLOPT_TIMEOUT_MS, timeout_us > 0 ? (long)((timeout_us + 999) / 1000) : 0L);
   bool https = strncasecmp(j->url, "https:", 6) == 0;
   SET(CURLOPT_CERTINFO, https ? 1L : 0L);
   SET(CURLOPT_SSL_VERIFYPEER, req->verify ? 1L : 0L);
   SET(CURLOPT_SSL_VERIFYHOST, req->verify ? 2L : 0L);
-
-  /* Headers: the user's, minus what the redirect rules strip, plus Expect. */
-  for (size_t i = 0; i < req->headers.n; i++) {
-    const hs_header *h = &req->headers.v[i];
-    if (!skip_header(j, h->name) && add_header(&j->t->req_headers, h->name, h->value))
-      return "out of memory";
-  }
-  bool expect = j->send_body && !j->no_expect &&
-                (req->expect == HS_EXPECT_ALWAYS ||
-                 (req->expect == HS_EXPECT_AUTO && req->body_len >= 1024 * 1024));
-  j->t->sent_expect = expect;
-  /* "Expect:" keeps libcurl from adding its own; alone it needs no list of ours
-   * (libcurl only reads it). */
-  static struct curl_slist expect_off = { (char *)"Expect:", NULL };
-  if (!j->t->req_headers && !expect) {
-    SET(CURLOPT_HTTPHEADER, &expect_off);
-  } else {
-    struct curl_slist *l = curl_slist_append(j->t->req_headers, expect ? "Expect: 100-continue" : "Expect:");
-    if (!l) return "out of memory";
-    j->t->req_headers = l;
-    SET(CURLOPT_HTTPHEADER, j->t->req_headers);
-  }
+  SET(CURLOPT_HTTPHEADER, lines);
 #undef SET
   return rc == CURLE_OK ? NULL : curl_easy_strerror(rc);
 }
