@@ -57,7 +57,7 @@ static void finding(rule_ctx *x, int hop, const char *fmt, ...) {
 
 static const char *hdr(const hs_hop *h, const char *name) { return hs__headers_get(&h->headers, name, 0); }
 static const char *sent(const hs_hop *h, const char *name) {
-  return hs__headers_get(&h->request_headers, name, 0);
+  return hs__headers_get(hs__hop_request_headers(h), name, 0);
 }
 static const char *reason(int code) {
   const char *s = hs_status_reason(code);
@@ -284,7 +284,7 @@ static void missing_content_range(rule_ctx *x) {
 
 static void partial_content_without_range(rule_ctx *x) {
   EACH_HOP(x, i, h) {
-    if (h->status == 206 && h->request_headers.n && !sent(h, "range"))
+    if (h->status == 206 && h->sent && !sent(h, "range"))
       FIND(x, (int)i, "206 Partial Content to a request that sent no Range header: a client that "
            "did not ask for a part may take it for the whole%s%s",
            hdr(h, "content-range") ? "; Content-Range: " : "",
@@ -413,7 +413,7 @@ static void not_modified_unconditional(rule_ctx *x) {
   static const char *const cond[] = { "if-none-match", "if-modified-since", "if-match",
                                       "if-unmodified-since", "if-range" };
   EACH_HOP(x, i, h) {
-    if (h->status != 304 || !h->request_headers.n) continue;
+    if (h->status != 304 || !h->sent) continue;
     bool conditional = false;
     for (size_t k = 0; k < sizeof cond / sizeof *cond; k++) conditional |= sent(h, cond[k]) != NULL;
     if (!conditional)

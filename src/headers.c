@@ -1,4 +1,5 @@
 /* Header lists: wire order and case kept; a repeated name is a new entry. */
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,4 +142,23 @@ void hs__headers_free(hs_headers *h) {
 int hs__header_is_secret(const char *name) {
   return hs__strcaseeq(name, "authorization") || hs__strcaseeq(name, "proxy-authorization") ||
          hs__strcaseeq(name, "cookie") || hs__strcaseeq(name, "set-cookie");
+}
+
+hs_sent_head *hs__sent_head_new(const char *data, size_t n) {
+  hs_sent_head *s = calloc(1, sizeof *s);
+  if (!s) return NULL;
+  atomic_init(&s->refs, 1);
+  if (hs__headers_set_block(&s->h, data, n)) { hs__sent_head_unref(s); return NULL; }
+  return s;
+}
+
+hs_sent_head *hs__sent_head_ref(hs_sent_head *s) {
+  if (s) atomic_fetch_add(&s->refs, 1);
+  return s;
+}
+
+void hs__sent_head_unref(hs_sent_head *s) {
+  if (!s || atomic_fetch_sub(&s->refs, 1) != 1) return;
+  hs__headers_free(&s->h);
+  free(s);
 }

@@ -44,6 +44,13 @@ int hs__headers_copy(hs_headers *dst, const hs_headers *src);
 void hs__headers_free(hs_headers *h);
 int hs__header_is_secret(const char *name);
 
+/* A request head as sent. Hops that sent the same one share it: read-only, and
+ * counted atomically, as results that share it may be dropped on any thread. */
+typedef struct hs_sent_head { _Atomic int refs; hs_headers h; } hs_sent_head;
+hs_sent_head *hs__sent_head_new(const char *data, size_t n); /* parsed as hs__headers_set_block */
+hs_sent_head *hs__sent_head_ref(hs_sent_head *s);
+void hs__sent_head_unref(hs_sent_head *s);
+
 /* ---- timing: durations in microseconds, HS_NONE when a phase did not happen - */
 typedef struct hs_timing {
   int64_t queue, dns, connect, tls, send, wait, receive, total;
@@ -94,7 +101,8 @@ typedef struct hs_hop {
   int status;
   char *reason_phrase;
   char http_version[8];       /* "1.1", "2" ...; empty when unknown */
-  hs_headers headers, request_headers;
+  hs_headers headers;
+  hs_sent_head *sent;         /* the request head, NULL if nothing was sent: hs__hop_request_headers */
   char *location, *location_url;
   size_t tries;               /* its timing is its last try's: hs__hop_timing */
   char remote_ip[46];          /* empty when unknown (INET6_ADDRSTRLEN) */
@@ -158,6 +166,7 @@ int hs__result_add_finding(hs_result *r, const char *id, int hop, const char *fm
 void hs__result_set_error(hs_result *r, hs_error_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 hs_hop *hs__result_last_hop(const hs_result *r);
+const hs_headers *hs__hop_request_headers(const hs_hop *h);
 /* Drops the last try if it never started, and its hop if that hop had no try:
  * for requests that end (cancel, timeout) between tries. */
 void hs__result_drop_untried(hs_result *r);
@@ -174,6 +183,7 @@ struct hs_request {
   /* The header lines a try gives libcurl when it sends them all (transfer.c), made on
    * first use; every setter drops it. Not copied by hs_request_dup. */
   struct curl_slist *wire_headers;
+  hs_sent_head *sent_cache;   /* the last head written from wire_headers (transfer.c) */
   char *url, *method;
   char *body; size_t body_len; bool has_body;
   hs_headers headers;

@@ -73,7 +73,7 @@ char *hs_result_to_json(const hs_result *r, int show_secrets) {
     hs__buf_adds(&b, ",\"location_url\":"); str(&b, h->location_url);
     hs__buf_printf(&b, ",\"tries\":%zu,\"headers\":", h->tries);
     headers(&b, &h->headers, show_secrets);
-    hs__buf_adds(&b, ",\"request_headers\":"); headers(&b, &h->request_headers, show_secrets);
+    hs__buf_adds(&b, ",\"request_headers\":"); headers(&b, hs__hop_request_headers(h), show_secrets);
     hs__buf_adds(&b, ",\"timing\":"); timing(&b, hs__hop_timing(r, i));
     hs__buf_adds(&b, "}");
   }

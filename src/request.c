@@ -42,6 +42,8 @@ hs_code hs_request_new(hs_request **out, const char *url) {
 static void changed(hs_request *req) {
   curl_slist_free_all(req->wire_headers);
   req->wire_headers = NULL;
+  hs__sent_head_unref(req->sent_cache);
+  req->sent_cache = NULL;
 }
 
 void hs__request_clear(hs_request *req) {
@@ -66,6 +68,7 @@ hs_request *hs_request_dup(const hs_request *src) {
   *req = *src;
   req->refs = 1;
   req->wire_headers = NULL;
+  req->sent_cache = NULL;
   req->url = hs__strdup(src->url);
   req->method = hs__strdup(src->method);
   req->ca_file = hs__strdup(src->ca_file);

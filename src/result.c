@@ -96,6 +96,11 @@ void hs__result_timing(const hs_result *r, hs_timing *sum) {
   sum->reused = r->n_hops && hs__hop_timing(r, r->n_hops - 1)->reused;
 }
 
+const hs_headers *hs__hop_request_headers(const hs_hop *h) {
+  static const hs_headers none;
+  return h->sent ? &h->sent->h : &none;
+}
+
 hs_hop *hs__result_last_hop(const hs_result *r) {
   return r->n_hops ? &r->hops[r->n_hops - 1] : NULL;
 }
@@ -105,7 +110,7 @@ static void hop_free(hs_hop *h) {
   free(h->location); free(h->location_url);
   hs__tls_info_free(h->tls);
   hs__headers_free(&h->headers);
-  hs__headers_free(&h->request_headers);
+  hs__sent_head_unref(h->sent);
 }
 
 void hs__result_drop_untried(hs_result *r) {

@@ -97,9 +97,9 @@ static size_t on_body(char *buf, size_t size, size_t nmemb, void *ud) {
 }
 
 static void sent_head(hs_job *j, const char *data, size_t n) {
-  hs__headers_free(&j->t->sent_headers);
+  hs__sent_head_unref(j->t->sent);
   const char *p = memchr(data, '\n', n); /* after the request line */
-  if (p) hs__headers_set_block(&j->t->sent_headers, p + 1, (size_t)(data + n - p - 1));
+  j->t->sent = p ? hs__sent_head_new(p + 1, (size_t)(data + n - p - 1)) : NULL;
 }
 
 static int on_debug(CURL *easy, curl_infotype type, char *data, size_t n, void *ud) {
@@ -177,6 +177,21 @@ static int write_sent_head(hs_job *j, const struct curl_slist *lines) {
     if (port_len == 2 && !memcmp(port, "80", 2)) port = NULL; /* libcurl leaves out the default */
   }
   if (*p && *p != '/' && *p != '?') return -1;
+  /* The same lines to the same host make the same head: the hops share one. */
+  hs_request *req = j->req;
+  bool cacheable = lines == req->wire_headers;
+  hs_sent_head *c = cacheable ? req->sent_cache : NULL;
+  if (c && c->h.n && hs__strcaseeq(c->h.v[0].name, "host")) {
+    const char *v = c->h.v[0].value;
+    size_t vlen = strlen(v);
+    if (vlen == host_len + (port ? 1 + port_len : 0) && !memcmp(v, host, host_len) &&
+        (!port || (v[host_len] == ':' && !memcmp(v + host_len + 1, port, port_len)))) {
+      hs__sent_head_unref(j->t->sent);
+      j->t->sent = hs__sent_head_ref(c);
+      j->t->head_written = true;
+      return 0;
+    }
+  }
   size_t need = host_len + port_len + 32;
   for (const struct curl_slist *l = lines; l; l = l->next) {
     const char *line = l->data;
@@ -202,11 +217,15 @@ static int write_sent_head(hs_job *j, const struct curl_slist *lines) {
   }
 #undef PUTL
 #undef PUT
-  hs__headers_free(&j->t->sent_headers);
-  int rc = hs__headers_set_block(&j->t->sent_headers, b, (size_t)(w - b));
+  hs__sent_head_unref(j->t->sent);
+  j->t->sent = hs__sent_head_new(b, (size_t)(w - b));
   if (b != small) free(b);
-  j->t->head_written = rc == 0;
-  return rc;
+  if (cacheable && j->t->sent) {
+    hs__sent_head_unref(req->sent_cache);
+    req->sent_cache = hs__sent_head_ref(j->t->sent);
+  }
+  j->t->head_written = j->t->sent != NULL;
+  return j->t->sent ? 0 : -1;
 }
 
 /* The header lines libcurl is given: the user's minus what the redirect rules
@@ -531,11 +550,11 @@ hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
   if (j->t->head_written) {
     long sent = 0; /* a head written ahead that never left (no connection) is not shown */
     if (curl_easy_getinfo(j->t->easy, CURLINFO_REQUEST_SIZE, &sent) != CURLE_OK || sent <= 0)
-      hs__headers_free(&j->t->sent_headers);
+      hs__sent_head_unref(j->t->sent), j->t->sent = NULL;
   }
-  hs__headers_free(&hop->request_headers);
-  hop->request_headers = j->t->sent_headers;
-  memset(&j->t->sent_headers, 0, sizeof j->t->sent_headers);
+  hs__sent_head_unref(hop->sent);
+  hop->sent = j->t->sent;
+  j->t->sent = NULL;
   char *ip = NULL;
   long port = 0;
   if (curl_easy_getinfo(j->t->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip && *ip) {
@@ -579,7 +598,7 @@ void hs__transfer_reset(hs_job *j) {
   curl_slist_free_all(t->resolve);
   hs__str_free(t->cur_reason); free(t->tls_version); free(t->tls_cipher);
   hs__headers_free(&t->cur_headers);
-  hs__headers_free(&t->sent_headers);
+  hs__sent_head_unref(t->sent);
   free(t->body.p);
   free(t->head.p);
   free(t);

@@ -24,9 +24,9 @@ typedef struct hs_try {
   size_t header_bytes;
   bool headers_too_large, body_too_large;
   hs_buf body;
-  hs_headers sent_headers;    /* what went on the wire (CURLINFO_HEADER_OUT) */
+  hs_sent_head *sent;         /* what went on the wire (CURLINFO_HEADER_OUT) */
   char *tls_version, *tls_cipher;
-  bool head_written;          /* sent_headers written ahead (plain http), not seen by on_debug */
+  bool head_written;          /* sent written ahead (plain http), not seen by on_debug */
   bool plain;                 /* a GET with none of the rarer options (hs__transfer_release) */
 } hs_try;
 

@@ -92,7 +92,7 @@ static void push_hop(lua_State *L, const hs_result *r, size_t i) {
   if (h->remote_port) set_int(L, "remote_port", h->remote_port);
   push_headers(L, &h->headers);
   lua_setfield(L, -2, "headers");
-  push_headers(L, &h->request_headers);
+  push_headers(L, hs__hop_request_headers(h));
   lua_setfield(L, -2, "request_headers");
   push_timing(L, hs__hop_timing(r, i));
   lua_setfield(L, -2, "timing");
