@@ -39,7 +39,8 @@ struct hs_client {
   hs_job **buckets; size_t n_buckets, n_jobs;   /* id -> job, chained */
   hs_job **act; size_t n_act, cap_act;          /* jobs with a transfer under way */
   uint64_t next_id;
-  struct pooled { CURL *easy; bool configured; } *pool; size_t n_pool, cap_pool;
+  /* Finished tries' handles (and their emptied try records) for the next tries. */
+  struct pooled { CURL *easy; bool configured; hs_try *t; } *pool; size_t n_pool, cap_pool;
   uint64_t rng;
   int64_t deadline;           /* poll(0) stops starting and delivering past this */
   int64_t queue_deadline;     /* the earliest queue_timeout of a queued request, INT64_MAX: none */
@@ -265,9 +266,11 @@ static void job_start(hs_client *c, hs_job *j) {
     job_fail(c, j, HS_ERR_TIMEOUT, "the request's timeout ran out before the next try");
     return;
   }
-  struct pooled p = c->n_pool ? c->pool[--c->n_pool] : (struct pooled){ curl_easy_init(), false };
+  struct pooled p = c->n_pool ? c->pool[--c->n_pool] : (struct pooled){ curl_easy_init(), false, NULL };
   CURL *easy = p.easy;
   if (!easy) { job_fail(c, j, HS_ERR_OTHER, "curl_easy_init failed"); return; }
+  if (!j->t) j->t = p.t;
+  else hs__transfer_free(p.t);
   const char *err = hs__transfer_setup(j, easy, &p.configured, left == INT64_MAX ? 0 : left);
   if (!err && curl_multi_add_handle(c->multi, easy) != CURLM_OK) err = "curl_multi_add_handle failed";
   if (err) {
@@ -527,11 +530,12 @@ static void try_done(hs_client *c, hs_job *j, CURLcode code) {
   bool plain = j->t->plain;
   hs_error_kind kind = hs__transfer_finish(j, code);
   curl_multi_remove_handle(c->multi, easy);
-  hs__transfer_reset(j);
+  hs_try *t = hs__transfer_recycle(j);
   if (hs__grow((void **)&c->pool, &c->cap_pool, c->n_pool, sizeof *c->pool) == 0 &&
       c->n_pool < (size_t)c->concurrency) {
-    c->pool[c->n_pool++] = (struct pooled){ easy, hs__transfer_release(easy, plain) };
+    c->pool[c->n_pool++] = (struct pooled){ easy, hs__transfer_release(easy, plain), t };
   } else {
+    hs__transfer_free(t);
     curl_easy_cleanup(easy);
   }
   active_remove(c, j);
@@ -935,7 +939,10 @@ void hs_client_free(hs_client *c) {
       if (j->state == JOB_ACTIVE && j->t) curl_multi_remove_handle(c->multi, j->t->easy), curl_easy_cleanup(j->t->easy);
       job_free(j);
     }
-  for (size_t i = 0; i < c->n_pool; i++) curl_easy_cleanup(c->pool[i].easy);
+  for (size_t i = 0; i < c->n_pool; i++) {
+    curl_easy_cleanup(c->pool[i].easy);
+    hs__transfer_free(c->pool[i].t);
+  }
   for (size_t i = 0; i < c->n_origins; i++) free(c->origins[i].key);
   if (c->multi) curl_multi_cleanup(c->multi);
   free(c->pool); free(c->origins); free(c->waiting); free(c->buckets); free(c->act);

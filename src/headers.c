@@ -74,8 +74,9 @@ static int detach_block(hs_headers *h) {
 int hs__headers_set_block(hs_headers *h, const char *data, size_t n) {
   if (h->n || h->v || h->block) return -1; /* for an empty list only */
   /* One entry a line at most: size the list once, with the block behind it. */
-  size_t lines = 1;
+  size_t lines = n && data[n - 1] != '\n';
   for (size_t i = 0; i < n; i++) lines += data[i] == '\n';
+  if (!lines) lines = 1;
   hs_header *v = malloc(lines * sizeof *v + n + 1);
   if (!v) return -1;
   char *b = (char *)(v + lines);

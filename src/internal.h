@@ -89,10 +89,10 @@ typedef struct hs_attempt {
   const char *cause;          /* why that wait: "retry-after", "backoff", ... */
   int64_t held_us;            /* held before this try by a host-wide backoff (0: not) */
   hs_timing timing;
-  bool got_100;               /* Expect: 100-continue answered by 100 */
   int64_t expect_wait_us;     /* request head sent until the 100 came, or until the body went without it */
-  bool no_retry_after;        /* a 429/503 that came without Retry-After */
   char *bad_retry_after;      /* a Retry-After that did not parse, as sent (NULL: none) */
+  bool got_100;               /* Expect: 100-continue answered by 100 */
+  bool no_retry_after;        /* a 429/503 that came without Retry-After */
   bool sent_expect;
 } hs_attempt;
 
@@ -133,13 +133,13 @@ typedef struct hs_finding {
 
 struct hs_result {
   int refs;
+  hs_error_kind error;
   hs_hop *hops; size_t n_hops, cap_hops;
   hs_interim *interim; size_t n_interim, cap_interim;
   hs_attempt *attempts; size_t n_attempts, cap_attempts;
   hs_finding *findings; size_t n_findings, cap_findings;
-  hs_headers trailers;
+  hs_headers *trailers;       /* NULL when none came */
   char *body; size_t body_len;
-  hs_error_kind error;
   char *error_message;
   int curl_code, os_errno;
   int64_t retry_after_us;     /* what the server asked for, HS_NONE if nothing */
@@ -148,12 +148,12 @@ struct hs_result {
   /* What the findings rules need of the request, kept instead of the request. */
   bool findings_done;         /* findings are worked out on first look */
   bool rq_findings, rq_verify;
+  int show_secrets;
   char *rq_http_version;      /* the http_version option, NULL if not set */
   char *rq_secret_names;      /* request headers kept from other origins, ", "-joined */
   int64_t queue_us, total_us; /* before the first try; everything: hs__result_timing sums the rest */
   char *request_url;          /* as given */
   char *request_method;
-  int show_secrets;
   void *userdata;             /* the binding's, e.g. a callback error */
 };
 

@@ -139,7 +139,7 @@ void hs_result_unref(hs_result *r) {
   }
   for (size_t i = 0; i < r->n_findings; i++) free(r->findings[i].message);
   free(r->hops); free(r->interim); free(r->attempts); free(r->findings);
-  hs__headers_free(&r->trailers);
+  if (r->trailers) hs__headers_free(r->trailers), free(r->trailers);
   free(r->rq_http_version);
   free(r->rq_secret_names);
   free(r->body); free(r->error_message); free(r->request_url); free(r->request_method);

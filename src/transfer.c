@@ -76,7 +76,8 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *ud) {
     j->t->head.n = 0;
     end_of_head(j);
   } else if (j->t->final_seen) {
-    hs__headers_add_line(&j->res->trailers, buf, n);
+    if (!j->res->trailers) j->res->trailers = calloc(1, sizeof *j->res->trailers);
+    if (j->res->trailers) hs__headers_add_line(j->res->trailers, buf, n);
   } else {
     hs__buf_add(&j->t->head, buf, n); /* cut into headers once, at the end of the head */
   }
@@ -331,7 +332,7 @@ static CURLcode set_rare(hs_job *j, CURL *easy) {
 const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t timeout_us) {
   const hs_request *req = j->req;
   if (!j->t && !(j->t = calloc(1, sizeof *j->t))) return "out of memory";
-  hs__headers_free(&j->res->trailers); /* the last response's, not every try's */
+  if (j->res->trailers) hs__headers_free(j->res->trailers); /* the last response's, not every try's */
   j->t->easy = easy;
   j->t->t_try = hs__now_us();
   j->t->errbuf[0] = '\0';
@@ -583,24 +584,48 @@ hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
     hop->location_url = hop->location ? hs__url_resolve(hop->url, hop->location) : NULL;
     free(r->body);
     /* Keep what arrived, not the buffer's spare room. */
-    r->body = j->t->body.p && j->t->body.cap > j->t->body.n + 1 ? realloc(j->t->body.p, j->t->body.n + 1) : j->t->body.p;
-    if (!r->body) r->body = j->t->body.p;
-    r->body_len = j->t->body.n;
-    memset(&j->t->body, 0, sizeof j->t->body);
+    hs_buf *b = &j->t->body;
+    r->body = NULL;
+    r->body_len = b->n;
+    if (b->p && b->n <= HS_TRY_KEEP_BYTES) {
+      /* A small body is copied: the buffer stays with the try for the next one. */
+      if ((r->body = malloc(b->n + 1))) memcpy(r->body, b->p, b->n + 1);
+      else r->body_len = 0;
+      b->n = 0;
+    } else if (b->p) {
+      r->body = b->cap > b->n + 1 ? realloc(b->p, b->n + 1) : b->p;
+      if (!r->body) r->body = b->p;
+      memset(b, 0, sizeof *b);
+    }
   }
   return kind;
 }
 
-void hs__transfer_reset(hs_job *j) {
+hs_try *hs__transfer_recycle(hs_job *j) {
   hs_try *t = j->t;
-  if (!t) return;
+  if (!t) return NULL;
+  j->t = NULL;
   curl_slist_free_all(t->req_headers);
   curl_slist_free_all(t->resolve);
   hs__str_free(t->cur_reason); free(t->tls_version); free(t->tls_cipher);
   hs__headers_free(&t->cur_headers);
   hs__sent_head_unref(t->sent);
-  free(t->body.p);
-  free(t->head.p);
-  free(t);
-  j->t = NULL;
+  hs_buf head = t->head, body = t->body;
+  if (head.cap > HS_TRY_KEEP_BYTES) free(head.p), memset(&head, 0, sizeof head);
+  if (body.cap > HS_TRY_KEEP_BYTES) free(body.p), memset(&body, 0, sizeof body);
+  head.n = body.n = 0;
+  head.oom = body.oom = 0;
+  memset(t, 0, sizeof *t);
+  t->head = head;
+  t->body = body;
+  return t;
 }
+
+void hs__transfer_free(hs_try *t) {
+  if (!t) return;
+  free(t->head.p);
+  free(t->body.p);
+  free(t);
+}
+
+void hs__transfer_reset(hs_job *j) { hs__transfer_free(hs__transfer_recycle(j)); }

@@ -66,6 +66,11 @@ bool hs__transfer_release(CURL *easy, bool plain);
 /* Records into j->res what the finished try got: timing, status, headers, errors.
  * Returns the error kind of the try (HS_ERR_NONE when a whole response came). */
 hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code);
+/* Buffers up to this size stay with a recycled try (and small bodies are copied out). */
+#define HS_TRY_KEEP_BYTES 4096
+/* Takes the try off a finished job, emptied for another job's try; its buffers stay. */
+hs_try *hs__transfer_recycle(hs_job *j);
+void hs__transfer_free(hs_try *t);
 /* Drops the per-try state (j->t); the easy handle is the caller's. */
 void hs__transfer_reset(hs_job *j);
 

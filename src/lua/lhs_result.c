@@ -135,7 +135,7 @@ static int build_field(lua_State *L, const hs_result *r, const char *k) {
   else if (!strcmp(k, "method")) lua_pushstring(L, hs_result_method(r));
   else if (!strcmp(k, "http_version")) lua_pushstring(L, last && last->http_version[0] ? last->http_version : NULL);
   else if (!strcmp(k, "headers")) push_headers(L, last ? &last->headers : &(hs_headers){0});
-  else if (!strcmp(k, "trailers")) push_headers(L, &r->trailers);
+  else if (!strcmp(k, "trailers")) { static const hs_headers none; push_headers(L, r->trailers ? r->trailers : &none); }
   else if (!strcmp(k, "body")) lua_pushlstring(L, r->body ? r->body : "", r->body_len);
   else if (!strcmp(k, "started_at")) lua_pushnumber(L, r->started_at);
   else if (!strcmp(k, "remote_ip")) lua_pushstring(L, last && last->remote_ip[0] ? last->remote_ip : NULL);
