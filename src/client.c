@@ -59,7 +59,7 @@ static void job_free(hs_job *j) {
   hs_request_free(j->req);
   free(j->req_url);
   hs_result_unref(j->res);
-  free(j->url); free(j->method); free(j->wire_url); free(j->origin_key); free(j->first_origin);
+  free(j->url); hs__str_free(j->method); free(j->wire_url); free(j->origin_key); free(j->first_origin);
   for (size_t i = 0; i < j->n_seen; i++) free(j->seen[i]);
   free(j->seen);
   free(j);
@@ -168,15 +168,19 @@ static void active_remove(hs_client *c, hs_job *j) {
  * one that ends before its first try gets one here, keeping what was asked for. */
 static const char *asked_url(const hs_job *j) { return j->req_url ? j->req_url : j->req->url; }
 
-static hs_result *ensure_result(hs_job *j) {
+static hs_result *new_result(hs_job *j, bool keep_asked) {
   if (j->res) return j->res;
   hs_result *r = j->res = hs__result_new();
   if (!r) return NULL;
   r->show_secrets = j->req->show_secrets;
-  r->request_url = hs__strdup(asked_url(j));
-  r->request_method = hs__strdup(j->req->method);
+  if (keep_asked) {
+    r->request_url = hs__strdup(asked_url(j));
+    r->request_method = hs__str_common(j->req->method, strlen(j->req->method));
+  }
   return r;
 }
+
+static hs_result *ensure_result(hs_job *j) { return new_result(j, true); }
 
 static void job_finish(hs_client *c, hs_job *j) {
   hs_result *r = ensure_result(j);
@@ -336,7 +340,7 @@ static int remember(hs_job *j, const char *method, const char *normal) {
 /* The first hop's key, made when the first redirect comes: most requests have none. */
 static int remember_first(hs_job *j) {
   hs_url_facts f;
-  int rc = hs__url_facts(asked_url(j), &f) == 0 && f.normal ? remember(j, j->req->method, f.normal) : -1;
+  int rc = hs__url_facts(asked_url(j), &f, true) == 0 && f.normal ? remember(j, j->req->method, f.normal) : -1;
   hs__url_facts_free(&f);
   return rc;
 }
@@ -371,9 +375,9 @@ static void next_hop(hs_client *c, hs_job *j, const char *url, hs_url_facts *f, 
   hs_attempt *prev = &j->res->attempts[j->attempt];
   if (wait_us > 0) { prev->wait_us = wait_us; prev->cause = cause; }
   free(j->url);
-  free(j->method);
+  hs__str_free(j->method);
   j->url = hs__strdup(url);
-  j->method = hs__strdup(method);
+  j->method = hs__str_common(method, strlen(method));
   int bad = remember(j, method, f->normal);
   set_hop_url(j, f);
   if (bad || !j->url || !j->method || !hs__result_add_hop(j->res, url, method) || new_attempt(j)) {
@@ -404,13 +408,13 @@ static bool follow_redirect(hs_client *c, hs_job *j, hs_hop *hop) {
 
   hs_result *r = j->res;
   hs_url_facts f;
-  hs__url_facts(target, &f);
-  bool http = f.scheme && !strcmp(f.scheme, "http"), https = f.scheme && !strcmp(f.scheme, "https");
+  hs__url_facts(target, &f, true);
+  bool http = !strcmp(f.scheme, "http"), https = !strcmp(f.scheme, "https");
   hs_error_kind refuse = HS_ERR_NONE;
   if (!http && !https) {
     refuse = HS_ERR_SCHEME_REFUSED;
     hs__result_set_error(r, refuse, "refused to follow a redirect to a %s: URL (only http and https are followed)",
-                         f.scheme ? f.scheme : "non-parsing");
+                         f.scheme[0] ? f.scheme : "non-parsing");
   } else if (!f.origin || !f.normal || !f.wire) {
     refuse = HS_ERR_URL;
     hs__result_set_error(r, refuse, "the redirect target %s does not parse", target);
@@ -754,13 +758,12 @@ hs_code hs_client_new(hs_client **out, const hs_request *defaults, int concurren
 
 /* The first try's records, made when it is about to start (not while queued). */
 static int first_hop(hs_job *j) {
-  if (!ensure_result(j) || !(j->url = hs__strdup(asked_url(j))) || !(j->method = hs__strdup(j->req->method)) ||
+  /* The first hop keeps what was asked for: the result need not keep it twice. */
+  if (!new_result(j, false) || !(j->url = hs__strdup(asked_url(j))) ||
+      !(j->method = hs__str_common(j->req->method, strlen(j->req->method))) ||
       !(j->origin_key = hs__strdup(j->first_origin)) || !hs__result_add_hop(j->res, j->url, j->method) ||
       new_attempt(j))
     return -1;
-  /* A hop was made: the result need not keep the request's URL twice. */
-  free(j->res->request_url); free(j->res->request_method);
-  j->res->request_url = j->res->request_method = NULL;
   return 0;
 }
 
@@ -805,7 +808,7 @@ static hs_code add_job(hs_client *c, hs_job *j, hs_callback cb, hs_interim_callb
 
   /* A URL that does not parse, or is not http(s), is data in the result, not an error. */
   hs_url_facts f;
-  int parsed = hs__url_facts(asked_url(j), &f) == 0;
+  int parsed = hs__url_facts(asked_url(j), &f, false) == 0;
   origin *o = NULL;
   if (!parsed || !f.origin) {
     job_fail(c, j, HS_ERR_URL, "the URL does not parse");

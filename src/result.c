@@ -142,7 +142,7 @@ void hs_result_unref(hs_result *r) {
   if (r->trailers) hs__headers_free(r->trailers), free(r->trailers);
   free(r->rq_http_version);
   free(r->rq_secret_names);
-  free(r->body); free(r->error_message); free(r->request_url); free(r->request_method);
+  free(r->body); free(r->error_message); free(r->request_url); hs__str_free(r->request_method);
   free(r);
 }
 

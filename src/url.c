@@ -129,24 +129,36 @@ static bool simple_parse(const char *url, simple_url *u) {
   return (!*p || *p == '/' || *p == '?') && plain_path(p);
 }
 
-static int simple_facts(const char *url, hs_url_facts *f) {
+/* Pieces of text, joined into one allocation. */
+typedef struct piece { const char *p; size_t n; } piece;
+static char *join(const piece *v, size_t count) {
+  size_t n = 0;
+  for (size_t i = 0; i < count; i++) n += v[i].n;
+  char *out = malloc(n + 1), *w = out;
+  if (!out) return NULL;
+  for (size_t i = 0; i < count; i++) memcpy(w, v[i].p, v[i].n), w += v[i].n;
+  *w = '\0';
+  return out;
+}
+
+static int simple_facts(const char *url, hs_url_facts *f, bool normal) {
   simple_url u;
   if (!simple_parse(url, &u)) return -1;
-  const char *scheme = u.scheme, *given = u.given, *rest = u.rest;
-  size_t given_len = u.given_len;
-  const char *def = scheme[4] == 's' ? "443" : "80";
-  bool default_port = !given || (given_len == strlen(def) && !strncmp(given, def, given_len));
-  char port[8];
-  snprintf(port, sizeof port, "%.*s", given ? (int)given_len : 0, given ? given : "");
-  char *h = hs__strndup(u.host, u.host_len);
-  if (!h) return -1;
-  f->scheme = hs__strdup(scheme);
-  f->origin = hs__concat(scheme, "://", h, ":", given ? port : def, (char *)NULL);
-  f->normal = hs__concat(scheme, "://", h, default_port ? "" : ":", default_port ? "" : port,
-                         *rest == '/' ? "" : "/", rest, (char *)NULL);
+  size_t slen = strlen(u.scheme);
+  const char *def = slen == 5 ? "443" : "80";
+  size_t dlen = strlen(def);
+  piece port = u.given ? (piece){ u.given, u.given_len } : (piece){ def, dlen };
+  bool default_port = port.n == dlen && !memcmp(port.p, def, dlen);
+  memcpy(f->scheme, u.scheme, slen + 1);
+  piece o[] = { { u.scheme, slen }, { "://", 3 }, { u.host, u.host_len }, { ":", 1 }, port };
+  f->origin = join(o, 5);
+  if (normal) {
+    piece n[] = { { u.scheme, slen }, { "://", 3 }, { u.host, u.host_len }, { ":", default_port ? 0 : 1 },
+                  { port.p, default_port ? 0 : port.n }, { "/", *u.rest == '/' ? 0 : 1 }, { u.rest, strlen(u.rest) } };
+    f->normal = join(n, 7);
+  }
   f->wire = hs__strdup(url);
-  free(h);
-  if (!f->scheme || !f->origin || !f->normal || !f->wire) {
+  if (!f->origin || (normal && !f->normal) || !f->wire) {
     hs__url_facts_free(f);
     return -1;
   }
@@ -191,12 +203,14 @@ char *hs__url_resolve(const char *base, const char *location) {
 
 /* Parts only: assembling a URL (curl_url_get of CURLUPART_URL) costs a formatted
  * print each time, and this runs for every hop of every request. */
-int hs__url_facts(const char *url, hs_url_facts *f) {
+int hs__url_facts(const char *url, hs_url_facts *f, bool normal) {
   memset(f, 0, sizeof *f);
-  if (simple_facts(url, f) == 0) return 0;
+  if (simple_facts(url, f, normal) == 0) return 0;
   CURLU *u = parse(url);
   if (!u) return -1;
-  f->scheme = part(u, CURLUPART_SCHEME, 0);
+  char *scheme = part(u, CURLUPART_SCHEME, 0);
+  if (scheme) snprintf(f->scheme, sizeof f->scheme, "%s", scheme); /* only http(s) matter: a longer one may be cut */
+  free(scheme);
   char *host = part(u, CURLUPART_HOST, 0);
   char *port = part(u, CURLUPART_PORT, CURLU_DEFAULT_PORT);
   char *given = part(u, CURLUPART_PORT, 0);
@@ -205,21 +219,21 @@ int hs__url_facts(const char *url, hs_url_facts *f) {
   curl_url_cleanup(u);
   lower(f->scheme);
   lower(host);
-  if (f->scheme && host && port) {
+  if (f->scheme[0] && host && port) {
     f->origin = hs__concat(f->scheme, "://", host, ":", port, (char *)NULL);
     bool default_port = !given || (!strcmp(f->scheme, "http") && !strcmp(given, "80")) ||
                         (!strcmp(f->scheme, "https") && !strcmp(given, "443"));
-    f->normal = hs__concat(f->scheme, "://", host, default_port ? "" : ":", default_port ? "" : given,
-                           path ? path : "/", query && *query ? "?" : "", query ? query : "", (char *)NULL);
+    if (normal)
+      f->normal = hs__concat(f->scheme, "://", host, default_port ? "" : ":", default_port ? "" : given,
+                             path ? path : "/", query && *query ? "?" : "", query ? query : "", (char *)NULL);
     const char *hash = strchr(url, '#');
     f->wire = hash ? hs__strndup(url, (size_t)(hash - url)) : hs__strdup(url);
   }
   free(host); free(port); free(given); free(path); free(query);
-  if (!f->scheme) return -1;
-  return 0;
+  return f->scheme[0] ? 0 : -1;
 }
 
 void hs__url_facts_free(hs_url_facts *f) {
-  free(f->scheme); free(f->origin); free(f->normal); free(f->wire);
+  free(f->origin); free(f->normal); free(f->wire);
   memset(f, 0, sizeof *f);
 }

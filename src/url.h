@@ -2,6 +2,8 @@
 #ifndef HS_URL_H
 #define HS_URL_H
 
+#include <stdbool.h>
+
 /* "scheme://host:port" with the default port filled in; NULL if it does not parse. */
 char *hs__url_origin(const char *url);
 /* Lowercase scheme and host, no default port, no fragment: for loop detection. */
@@ -12,14 +14,14 @@ char *hs__url_resolve(const char *base, const char *location);
 
 /* Everything the engine needs to know of a hop's URL, from one parse. */
 typedef struct hs_url_facts {
-  char *scheme;   /* lowercase */
+  char scheme[16]; /* lowercase; empty if none (a longer one is cut: only http and https are fetched) */
   char *origin;   /* as hs__url_origin */
-  char *normal;   /* as hs__url_normalize */
+  char *normal;   /* as hs__url_normalize; only when asked for */
   char *wire;     /* what goes to libcurl: no fragment */
 } hs_url_facts;
 /* 0 when it parses (scheme set; the others may be NULL for a URL with no host),
  * -1 when it does not. Free with hs__url_facts_free either way. */
-int hs__url_facts(const char *url, hs_url_facts *f);
+int hs__url_facts(const char *url, hs_url_facts *f, bool normal);
 void hs__url_facts_free(hs_url_facts *f);
 
 #endif
