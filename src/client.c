@@ -50,6 +50,10 @@ struct hs_client {
   int64_t curl_deadline;      /* when libcurl wants its timeout action; -1: never */
   /* The last handshake seen per origin and TLS settings: a reused connection shows none. */
   struct tls_seen { char *key; hs_tls_info *info; } *tls_seen; size_t n_tls, cap_tls;
+  /* The options of the last request object added (hs_client_add_ex), shared by the
+   * adds that follow with the same object and gen: a host that sets only the URL
+   * between adds pays for one copy. */
+  const hs_request *share_src; uint64_t share_gen; hs_request *shared;
   bool in_callback;
   bool free_requested;        /* hs_client_free from a callback: done when the poll ends */
 };
@@ -773,14 +777,18 @@ static hs_code add_job(hs_client *c, hs_job *j, hs_callback cb, hs_interim_callb
 hs_code hs_client_add_ex(hs_client *c, const hs_request *req, hs_callback cb, hs_interim_callback icb,
                          void *userdata, uint64_t *id) {
   if (!c || !req || !req->url) return HS_E_BADARG;
-  hs_job *j = calloc(1, sizeof *j);
-  if (!j) return HS_E_NOMEM;
-  j->req = hs_request_dup(req);
-  if (!j->req || (!j->req->method && !(j->req->method = hs__strdup(j->req->has_body ? "POST" : "GET")))) {
-    job_free(j);
-    return HS_E_NOMEM;
+  if (req != c->share_src || req->gen != c->share_gen || !c->shared) {
+    hs_request *copy = hs_request_dup(req);
+    if (!copy || (!copy->method && !(copy->method = hs__strdup(copy->has_body ? "POST" : "GET")))) {
+      hs_request_free(copy);
+      return HS_E_NOMEM;
+    }
+    hs_request_free(c->shared);
+    c->shared = copy;
+    c->share_src = req;
+    c->share_gen = req->gen;
   }
-  return add_job(c, j, cb, icb, userdata, id);
+  return hs__client_add_url(c, c->shared, req->url, cb, icb, userdata, id);
 }
 
 hs_code hs__client_add_url(hs_client *c, hs_request *shared, const char *url, hs_callback cb,
@@ -948,6 +956,7 @@ void hs_client_free(hs_client *c) {
   }
   for (size_t i = 0; i < c->n_origins; i++) free(c->origins[i].key);
   if (c->multi) curl_multi_cleanup(c->multi);
+  hs_request_free(c->shared);
   free(c->pool); free(c->origins); free(c->waiting); free(c->buckets); free(c->act);
   free(c->pfds); free(c->ready);
   for (size_t i = 0; i < c->n_tls; i++) { free(c->tls_seen[i].key); hs__tls_info_free(c->tls_seen[i].info); }

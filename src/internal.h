@@ -183,6 +183,9 @@ struct hs_request {
   /* The header lines a try gives libcurl when it sends them all (transfer.c), made on
    * first use; every setter drops it. Not copied by hs_request_dup. */
   struct curl_slist *wire_headers;
+  /* Changes with every setter but the URL's, unique across requests: a client that
+   * is given the same request object with the same gen shares one copy of its options. */
+  uint64_t gen;
   hs_sent_head *sent_cache;   /* the last head written from wire_headers (transfer.c) */
   char *url, *method;
   char *body; size_t body_len; bool has_body;

@@ -1,5 +1,6 @@
 /* hs_request: what to fetch and the rules for fetching it. Strings are copied. */
 #include <curl/curl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,9 +9,12 @@
 #define HS_DEFAULT_MAX_BODY (1024 * 1024)
 #define HS_DEFAULT_MAX_HEADER_BYTES (256 * 1024)
 
+static _Atomic uint64_t last_gen; /* hs_request.gen */
+
 void hs__request_init(hs_request *req) {
   memset(req, 0, sizeof *req);
   req->refs = 1;
+  req->gen = atomic_fetch_add(&last_gen, 1) + 1;
   req->follow = true;
   req->verify = true;
   req->host_backoff = true;
@@ -40,6 +44,7 @@ hs_code hs_request_new(hs_request **out, const char *url) {
 
 /* A setter changes what the cached header lines were made from. */
 static void changed(hs_request *req) {
+  req->gen = atomic_fetch_add(&last_gen, 1) + 1;
   curl_slist_free_all(req->wire_headers);
   req->wire_headers = NULL;
   hs__sent_head_unref(req->sent_cache);
@@ -69,6 +74,7 @@ hs_request *hs_request_dup(const hs_request *src) {
   req->refs = 1;
   req->wire_headers = NULL;
   req->sent_cache = NULL;
+  req->gen = atomic_fetch_add(&last_gen, 1) + 1;
   req->url = hs__strdup(src->url);
   req->method = hs__strdup(src->method);
   req->ca_file = hs__strdup(src->ca_file);
@@ -108,7 +114,7 @@ static hs_code set_owned(char **slot, const char *value) {
 
 hs_code hs_request_set_str(hs_request *req, hs_option opt, const char *value) {
   if (!req) return HS_E_BADARG;
-  changed(req);
+  if (opt != HS_OPT_URL) changed(req); /* the URL is not in what a client shares */
   switch (opt) {
   case HS_OPT_URL: return set_owned(&req->url, value);
   case HS_OPT_METHOD:

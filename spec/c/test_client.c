@@ -123,6 +123,30 @@ int main(void) {
   CHECK(freed_in_callback == 1);
   hs_result_unref(other.kept); /* delivered in that same poll, or dropped with the client */
 
+  /* One request object added again and again: the client shares its options while
+   * only the URL changes, and takes a new copy as soon as anything else does. */
+  CHECK(hs_client_new(&c, NULL, 4, 4) == HS_OK);
+  hs_request *rs = req_for("/echo?n=1");
+  CHECK(hs_request_add_header(rs, "X-Round", "one") == HS_OK);
+  seen s1 = {0}, s2 = {0}, s3 = {0};
+  CHECK(hs_client_add(c, rs, on_done, &s1, NULL) == HS_OK);
+  char url2[128];
+  snprintf(url2, sizeof url2, "%s/echo?n=2", base);
+  CHECK(hs_request_set_str(rs, HS_OPT_URL, url2) == HS_OK);
+  CHECK(hs_client_add(c, rs, on_done, &s2, NULL) == HS_OK);
+  CHECK(hs_request_add_header(rs, "X-Round", "two") == HS_OK);
+  CHECK(hs_client_add(c, rs, on_done, &s3, NULL) == HS_OK);
+  hs_request_free(rs);
+  while (hs_client_pending(c)) CHECK(hs_client_poll(c, 100000, NULL) == HS_OK);
+  size_t blen = 0;
+  const char *b1 = hs_result_body(s1.kept, &blen), *b2 = hs_result_body(s2.kept, &blen),
+             *b3 = hs_result_body(s3.kept, &blen);
+  CHECK(b1 && strstr(b1, "\"path\":\"/echo?n=1\"") && strstr(b1, "[\"X-Round\",\"one\"]") && !strstr(b1, "two"));
+  CHECK(b2 && strstr(b2, "\"path\":\"/echo?n=2\"") && strstr(b2, "[\"X-Round\",\"one\"]") && !strstr(b2, "two"));
+  CHECK(b3 && strstr(b3, "\"path\":\"/echo?n=2\"") && strstr(b3, "[\"X-Round\",\"two\"]"));
+  hs_result_unref(s1.kept); hs_result_unref(s2.kept); hs_result_unref(s3.kept);
+  hs_client_free(c);
+
   FILE *pf = fopen(pidfile, "r");
   int pid = 0;
   if (pf && fscanf(pf, "%d", &pid) == 1 && pid > 0) kill(pid, SIGTERM);
