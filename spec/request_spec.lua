@@ -127,6 +127,16 @@ describe("hs.request", function()
       assert.is_nil(res.hops[#res.hops].request_headers:get("Authorization")) -- another origin
     end)
 
+    it("builds a table field once and keeps fields set on the result", function()
+      local res = hs.get(B .. "/status/200")
+      assert.are.equal(res.status, res.status)
+      assert.is_true(rawequal(res.hops, res.hops))
+      assert.is_true(rawequal(res.headers, res.headers))
+      res.note = "mine"
+      assert.are.equal("mine", res.note)
+      assert.are.equal(200, res.status)
+    end)
+
     it("has a one-line tostring and a JSON form with schema 1", function()
       local res = hs.get(B .. "/redirect/2")
       assert.matches("^200 OK GET http://127%.0%.0%.1:%d+/status/200 %(2 redirects, %d+ ms%)$", tostring(res))

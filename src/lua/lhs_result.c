@@ -1,6 +1,7 @@
 /* Results in Lua: a userdata holding a reference to the C result. Fields are built
  * on first access and cached in the user value, so a batch that reads only
  * `status` never pays for tables it does not look at. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "lhs.h"
@@ -204,11 +205,32 @@ static int build_field(lua_State *L, const hs_result *r, const char *k) {
   return 1;
 }
 
+static bool is_scalar(const char *k) {
+  static const char *const scalar[] = { "status", "reason", "reason_phrase", "class", "ok", "url", "method",
+                                        "http_version", "started_at", "remote_ip", "remote_port", NULL };
+  for (const char *const *p = scalar; *p; p++)
+    if (!strcmp(k, *p)) return true;
+  return false;
+}
+
 static int res_index(lua_State *L) {
   lresult *u = luaL_checkudata(L, 1, LHS_RESULT);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &METHODS);
   lua_pushvalue(L, 2);
   if (lua_rawget(L, -2) != LUA_TNIL) return 1;
+  /* Fields set on the result, and tables already built, are in the cache table. */
+  if (lua_getiuservalue(L, 1, 1) == LUA_TTABLE) {
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, -2) != LUA_TNIL) return 1;
+    lua_pop(L, 2);
+  } else {
+    lua_pop(L, 1);
+  }
+  if (lua_type(L, 2) != LUA_TSTRING || !u->r) return 0;
+  /* A number, boolean or short string is made again on each read: a batch that
+   * reads res.status of 100,000 results keeps no table for each. */
+  const char *k = lua_tostring(L, 2);
+  if (is_scalar(k)) return build_field(L, u->r, k);
   /* The cache table is made on first use: most results are read for a field or two. */
   if (lua_getiuservalue(L, 1, 1) != LUA_TTABLE) {
     lua_pop(L, 1);
@@ -216,12 +238,10 @@ static int res_index(lua_State *L) {
     lua_pushvalue(L, -1);
     lua_setiuservalue(L, 1, 1);
   }
-  lua_pushvalue(L, 2);
-  if (lua_rawget(L, -2) != LUA_TNIL) return 1;
-  if (lua_type(L, 2) != LUA_TSTRING || !u->r || !build_field(L, u->r, lua_tostring(L, 2))) return 0;
+  if (!build_field(L, u->r, k)) return 0;
   lua_pushvalue(L, 2);
   lua_pushvalue(L, -2);
-  lua_rawset(L, -5); /* cache */
+  lua_rawset(L, -4); /* cache */
   return 1;
 }
 
