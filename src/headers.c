@@ -75,19 +75,13 @@ int hs__headers_set_block(hs_headers *h, const char *data, size_t n) {
   if (h->n || h->v || h->block) return -1; /* for an empty list only */
   /* One entry a line at most: size the list once, with the block behind it. */
   size_t lines = n && data[n - 1] != '\n';
-  for (size_t i = 0; i < n; i++) lines += data[i] == '\n';
+  for (const char *p = data, *end = data + n; (p = memchr(p, '\n', (size_t)(end - p))); p++) lines++;
   if (!lines) lines = 1;
   hs_header *v = malloc(lines * sizeof *v + n + 1);
   if (!v) return -1;
   char *b = (char *)(v + lines);
   memcpy(b, data, n);
   b[n] = '\0';
-  /* obs-fold (RFC 9112 §5.2): a line break before SP or HTAB continues the line. */
-  for (size_t i = 1; i + 1 < n; i++)
-    if (b[i] == '\n' && is_ows(b[i + 1])) {
-      b[i] = ' ';
-      if (b[i - 1] == '\r') b[i - 1] = ' ';
-    }
   h->v = v;
   h->cap = lines;
   h->block = b;
@@ -95,6 +89,12 @@ int hs__headers_set_block(hs_headers *h, const char *data, size_t n) {
   char *p = b, *end = b + n;
   while (p < end) {
     char *nl = memchr(p, '\n', (size_t)(end - p));
+    /* obs-fold (RFC 9112 §5.2): a line break before SP or HTAB continues the line. */
+    while (nl && nl + 1 < end && is_ows(nl[1])) {
+      *nl = ' ';
+      if (nl > b && nl[-1] == '\r') nl[-1] = ' ';
+      nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1));
+    }
     char *le = nl ? nl : end;
     while (le > p && le[-1] == '\r') le--;
     *le = '\0';

@@ -42,7 +42,9 @@ static void status_line(hs_job *j, const char *line, size_t n) {
   const char *sp = memchr(line, ' ', n);
   hs__str_free(j->t->cur_reason);
   size_t vlen = sp ? (size_t)(sp - line - 5) : n - 5;
-  snprintf(j->t->cur_version, sizeof j->t->cur_version, "%.*s", (int)vlen, line + 5);
+  if (vlen >= sizeof j->t->cur_version) vlen = sizeof j->t->cur_version - 1;
+  memcpy(j->t->cur_version, line + 5, vlen);
+  j->t->cur_version[vlen] = '\0';
   j->t->cur_reason = NULL;
   j->t->cur_status = 0;
   j->t->head.n = 0;
@@ -559,7 +561,10 @@ hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
   char *ip = NULL;
   long port = 0;
   if (curl_easy_getinfo(j->t->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip && *ip) {
-    snprintf(hop->remote_ip, sizeof hop->remote_ip, "%s", ip);
+    size_t n = strlen(ip);
+    if (n >= sizeof hop->remote_ip) n = sizeof hop->remote_ip - 1;
+    memcpy(hop->remote_ip, ip, n);
+    hop->remote_ip[n] = '\0';
     curl_easy_getinfo(j->t->easy, CURLINFO_PRIMARY_PORT, &port);
     hop->remote_port = (int)port;
   }

@@ -86,6 +86,12 @@ typedef struct simple_url {
   const char *rest;           /* path and query: "" or starts with '/' or '?' */
 } simple_url;
 
+static long digits_value(const char *p, size_t n) {
+  long v = 0;
+  while (n--) v = v * 10 + (*p++ - '0');
+  return v;
+}
+
 static bool simple_parse(const char *url, simple_url *u) {
   const char *p;
   if (!strncmp(url, "http://", 7)) u->scheme = "http", p = url + 7;
@@ -107,7 +113,7 @@ static bool simple_parse(const char *url, simple_url *u) {
       const char *e = q;
       while (e < host + host_len && *e >= '0' && *e <= '9') e++;
       size_t len = (size_t)(e - q);
-      if (!len || len > 3 || (len > 1 && *q == '0') || atoi(q) > 255) return false;
+      if (!len || len > 3 || (len > 1 && *q == '0') || digits_value(q, len) > 255) return false;
       labels++;
       if (e == host + host_len) break;
       if (*e != '.') return false;
@@ -123,7 +129,8 @@ static bool simple_parse(const char *url, simple_url *u) {
     u->given = ++p;
     while (*p >= '0' && *p <= '9') p++;
     u->given_len = (size_t)(p - u->given);
-    if (u->given_len < 1 || u->given_len > 5 || u->given[0] == '0' || atoi(u->given) > 65535) return false;
+    if (u->given_len < 1 || u->given_len > 5 || u->given[0] == '0' || digits_value(u->given, u->given_len) > 65535)
+      return false;
   }
   u->rest = p;
   return (!*p || *p == '/' || *p == '?') && plain_path(p);

@@ -63,26 +63,28 @@ int hs__strcaseeq(const char *a, const char *b) {
   }
 }
 
-static const char *const common[] = {
-  "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "",
-  "OK", "Created", "Accepted", "No Content", "Partial Content", "Multiple Choices",
-  "Moved Permanently", "Found", "See Other", "Not Modified", "Temporary Redirect",
-  "Permanent Redirect", "Bad Request", "Unauthorized", "Forbidden", "Not Found",
-  "Method Not Allowed", "Gone", "Too Many Requests", "Internal Server Error",
-  "Bad Gateway", "Service Unavailable", "Gateway Timeout", "Continue",
-  "Switching Protocols", "Processing", "Early Hints",
+/* One table, so that a pointer into it is known by its address alone. */
+#define C(x) { x, sizeof x - 1 }
+static const struct common_str { char s[23]; unsigned char n; } common[] = {
+  C("GET"), C("HEAD"), C("POST"), C("PUT"), C("DELETE"), C("OPTIONS"), C("PATCH"), C("TRACE"), C(""),
+  C("OK"), C("Created"), C("Accepted"), C("No Content"), C("Partial Content"), C("Multiple Choices"),
+  C("Moved Permanently"), C("Found"), C("See Other"), C("Not Modified"), C("Temporary Redirect"),
+  C("Permanent Redirect"), C("Bad Request"), C("Unauthorized"), C("Forbidden"), C("Not Found"),
+  C("Method Not Allowed"), C("Gone"), C("Too Many Requests"), C("Internal Server Error"),
+  C("Bad Gateway"), C("Service Unavailable"), C("Gateway Timeout"), C("Continue"),
+  C("Switching Protocols"), C("Processing"), C("Early Hints"),
 };
+#undef C
 #define N_COMMON (sizeof common / sizeof *common)
 
 char *hs__str_common(const char *s, size_t n) {
   for (size_t i = 0; i < N_COMMON; i++)
-    if (strlen(common[i]) == n && memcmp(common[i], s, n) == 0) return (char *)common[i];
+    if (common[i].n == n && memcmp(common[i].s, s, n) == 0) return (char *)common[i].s;
   return hs__strndup(s, n);
 }
 
 void hs__str_free(char *s) {
-  for (size_t i = 0; i < N_COMMON; i++)
-    if (s == common[i]) return;
+  if ((const char *)s >= (const char *)common && (const char *)s < (const char *)(common + N_COMMON)) return;
   free(s);
 }
 
