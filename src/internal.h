@@ -182,7 +182,7 @@ struct hs_request {
   int refs;                   /* a client's jobs may share one (hs__client_add_url) */
   /* The header lines a try gives libcurl when it sends them all (transfer.c), made on
    * first use; every setter drops it. Not copied by hs_request_dup. */
-  struct curl_slist *wire_headers;
+  struct curl_slist *wire_headers; bool wire_headers_made;
   /* Changes with every setter but the URL's, unique across requests: a client that
    * is given the same request object with the same gen shares one copy of its options. */
   uint64_t gen;

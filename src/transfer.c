@@ -164,7 +164,7 @@ static int add_header(struct curl_slist **list, const char *name, const char *va
  * server received. Returns -1 when the head is not that simple (https, a host in
  * another form, a line that replaces or removes one of libcurl's): libcurl shows
  * it then (CURLOPT_VERBOSE). */
-static int write_sent_head(hs_job *j, const struct curl_slist *lines) {
+static int write_sent_head(hs_job *j, const struct curl_slist *lines, bool cacheable) {
   const char *u = j->wire_url;
   if (strncmp(u, "http://", 7)) return -1;
   const char *host = u + 7, *p = host;
@@ -182,7 +182,6 @@ static int write_sent_head(hs_job *j, const struct curl_slist *lines) {
   if (*p && *p != '/' && *p != '?') return -1;
   /* The same lines to the same host make the same head: the hops share one. */
   hs_request *req = j->req;
-  bool cacheable = lines == req->wire_headers;
   hs_sent_head *c = cacheable ? req->sent_cache : NULL;
   if (c && c->h.n && hs__strcaseeq(c->h.v[0].name, "host")) {
     const char *v = c->h.v[0].value;
@@ -235,10 +234,11 @@ static int write_sent_head(hs_job *j, const struct curl_slist *lines) {
  * strip, our User-Agent unless the user sent one (a line of the list, not
  * CURLOPT_USERAGENT, which libcurl would format anew every try), and Expect
  * ("Expect:" keeps libcurl from adding its own). */
-static struct curl_slist *header_lines(const hs_job *j, const char *ua, bool expect) {
+static int header_lines(const hs_job *j, const char *ua, bool expect, struct curl_slist **out) {
   const hs_request *req = j->req;
   struct curl_slist *list = NULL;
   bool own_ua = *ua;
+  *out = NULL;
   for (size_t i = 0; i < req->headers.n; i++) {
     const hs_header *h = &req->headers.v[i];
     if (skip_header(j, h->name)) continue;
@@ -248,19 +248,24 @@ static struct curl_slist *header_lines(const hs_job *j, const char *ua, bool exp
     char *line = hs__concat("User-Agent: ", ua, (char *)NULL);
     struct curl_slist *l = line ? curl_slist_append(list, line) : NULL;
     free(line);
-    if (!l) return NULL;
+    if (!l) return -1;
     list = l;
   }
   for (size_t i = 0; i < req->headers.n; i++) {
     const hs_header *h = &req->headers.v[i];
     if (!skip_header(j, h->name) && add_header(&list, h->name, h->value)) {
       curl_slist_free_all(list);
-      return NULL;
+      return -1;
     }
   }
-  struct curl_slist *l = curl_slist_append(list, expect ? "Expect: 100-continue" : "Expect:");
-  if (!l) curl_slist_free_all(list);
-  return l;
+  /* libcurl adds Expect only to a request with a body; "Expect:" (none) keeps it out. */
+  if (expect || j->send_body) {
+    struct curl_slist *l = curl_slist_append(list, expect ? "Expect: 100-continue" : "Expect:");
+    if (!l) { curl_slist_free_all(list); return -1; }
+    list = l;
+  }
+  *out = list;
+  return 0;
 }
 
 /* A plain try: GET without a body and none of the rarer options. A pooled handle
@@ -354,16 +359,20 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t 
                  (req->expect == HS_EXPECT_AUTO && req->body_len >= 1024 * 1024));
   j->t->sent_expect = expect;
   struct curl_slist *lines;
-  if (!expect && !j->stripped && !j->drop_content_headers) {
-    if (!j->req->wire_headers) j->req->wire_headers = header_lines(j, ua, false);
+  bool shared = !expect && !j->stripped && !j->drop_content_headers;
+  if (shared) {
+    if (!j->req->wire_headers_made) {
+      if (header_lines(j, ua, false, &j->req->wire_headers)) return "out of memory";
+      j->req->wire_headers_made = true;
+    }
     lines = j->req->wire_headers;
   } else {
-    lines = j->t->req_headers = header_lines(j, ua, expect);
+    if (header_lines(j, ua, expect, &j->t->req_headers)) return "out of memory";
+    lines = j->t->req_headers;
   }
-  if (!lines) return "out of memory";
   /* Plain http: the request head is written here from what libcurl is given
    * (write_sent_head), so libcurl need not format its info lines for us. */
-  bool verbose = !(j->t->plain && write_sent_head(j, lines) == 0);
+  bool verbose = !(j->t->plain && write_sent_head(j, lines, shared) == 0);
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
   SET(CURLOPT_URL, wire_url);
   SET(CURLOPT_PRIVATE, j);
