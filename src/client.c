@@ -58,14 +58,24 @@ struct hs_client {
   bool free_requested;        /* hs_client_free from a callback: done when the poll ends */
 };
 
+/* A hop's url may be the asked URL itself, its wire URL the url, its origin key the
+ * first origin: each is freed only where it is not one of those. */
+static void drop_hop_strings(hs_job *j, char *url, char *wire, char *origin_key) {
+  if (wire != url && wire != j->req_url) free(wire);
+  if (url != j->req_url) free(url);
+  if (origin_key != j->first_origin) free(origin_key);
+}
+
 static void job_free(hs_job *j) {
   hs__transfer_reset(j);
   hs_request_free(j->req);
-  free(j->req_url);
   hs_result_unref(j->res);
-  free(j->url); hs__str_free(j->method); free(j->wire_url); free(j->origin_key); free(j->first_origin);
+  hs__str_free(j->method);
+  drop_hop_strings(j, j->url, j->wire_url, j->origin_key);
+  free(j->first_origin);
   for (size_t i = 0; i < j->n_seen; i++) free(j->seen[i]);
   free(j->seen);
+  free(j->req_url);
   free(j);
 }
 
@@ -170,7 +180,7 @@ static void active_remove(hs_client *c, hs_job *j) {
 
 /* A queued request has no result yet (it costs its request and little else);
  * one that ends before its first try gets one here, keeping what was asked for. */
-static const char *asked_url(const hs_job *j) { return j->req_url ? j->req_url : j->req->url; }
+static const char *asked_url(const hs_job *j) { return j->req_url; }
 
 static hs_result *new_result(hs_job *j, bool keep_asked) {
   if (j->res) return j->res;
@@ -349,15 +359,6 @@ static int remember_first(hs_job *j) {
   return rc;
 }
 
-/* Makes url (with its facts, taken over) the job's current hop URL. */
-static void set_hop_url(hs_job *j, hs_url_facts *f) {
-  free(j->wire_url);
-  free(j->origin_key);
-  j->wire_url = f->wire;
-  j->origin_key = f->origin;
-  f->wire = f->origin = NULL;
-}
-
 /* A new attempt record for the job's current hop. */
 static int new_attempt(hs_job *j) {
   hs_attempt *a = hs__result_add_attempt(j->res, j->res->n_hops - 1);
@@ -378,12 +379,17 @@ static void next_hop(hs_client *c, hs_job *j, const char *url, hs_url_facts *f, 
                      int64_t wait_us, const char *cause) {
   hs_attempt *prev = &j->res->attempts[j->attempt];
   if (wait_us > 0) { prev->wait_us = wait_us; prev->cause = cause; }
-  free(j->url);
-  hs__str_free(j->method);
+  /* The new hop's URL, with its facts taken over (its wire URL is itself unless
+   * it had a fragment). */
+  char *old_url = j->url, *old_wire = j->wire_url, *old_origin = j->origin_key;
   j->url = hs__strdup(url);
+  j->wire_url = f->wire ? f->wire : j->url;
+  j->origin_key = f->origin;
+  f->wire = f->origin = NULL;
+  drop_hop_strings(j, old_url, old_wire, old_origin);
+  hs__str_free(j->method);
   j->method = hs__str_common(method, strlen(method));
   int bad = remember(j, method, f->normal);
-  set_hop_url(j, f);
   if (bad || !j->url || !j->method || !hs__result_add_hop(j->res, url, method) || new_attempt(j)) {
     job_fail(c, j, HS_ERR_OTHER, "out of memory");
     return;
@@ -419,7 +425,7 @@ static bool follow_redirect(hs_client *c, hs_job *j, hs_hop *hop) {
     refuse = HS_ERR_SCHEME_REFUSED;
     hs__result_set_error(r, refuse, "refused to follow a redirect to a %s: URL (only http and https are followed)",
                          f.scheme[0] ? f.scheme : "non-parsing");
-  } else if (!f.origin || !f.normal || !f.wire) {
+  } else if (!f.origin || !f.normal) {
     refuse = HS_ERR_URL;
     hs__result_set_error(r, refuse, "the redirect target %s does not parse", target);
   } else if (http && strncasecmp(hop->url, "https:", 6) == 0 && !j->req->allow_downgrade) {
@@ -763,10 +769,10 @@ hs_code hs_client_new(hs_client **out, const hs_request *defaults, int concurren
 /* The first try's records, made when it is about to start (not while queued). */
 static int first_hop(hs_job *j) {
   /* The first hop keeps what was asked for: the result need not keep it twice. */
-  if (!new_result(j, false) || !(j->url = hs__strdup(asked_url(j))) ||
-      !(j->method = hs__str_common(j->req->method, strlen(j->req->method))) ||
-      !(j->origin_key = hs__strdup(j->first_origin)) || !hs__result_add_hop(j->res, j->url, j->method) ||
-      new_attempt(j))
+  j->url = j->req_url;
+  j->origin_key = j->first_origin;
+  if (!new_result(j, false) || !(j->method = hs__str_common(j->req->method, strlen(j->req->method))) ||
+      !hs__result_add_hop(j->res, j->url, j->method) || new_attempt(j))
     return -1;
   return 0;
 }
@@ -829,7 +835,7 @@ static hs_code add_job(hs_client *c, hs_job *j, hs_callback cb, hs_interim_callb
   } else {
     /* What the first try needs of the URL, kept from this one parse. */
     j->first_origin = f.origin;
-    j->wire_url = f.wire;
+    j->wire_url = f.wire ? f.wire : j->req_url;
     f.origin = f.wire = NULL;
     j->origin_index = (size_t)(o - c->origins);
     j->t_enqueued = j->t_added;

@@ -164,8 +164,8 @@ static int simple_facts(const char *url, hs_url_facts *f, bool normal) {
                   { port.p, default_port ? 0 : port.n }, { "/", *u.rest == '/' ? 0 : 1 }, { u.rest, strlen(u.rest) } };
     f->normal = join(n, 7);
   }
-  f->wire = hs__strdup(url);
-  if (!f->origin || (normal && !f->normal) || !f->wire) {
+  /* wire stays NULL: the URL goes to libcurl as it is. */
+  if (!f->origin || (normal && !f->normal)) {
     hs__url_facts_free(f);
     return -1;
   }
