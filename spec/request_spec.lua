@@ -135,6 +135,8 @@ describe("hs.request", function()
       res.note = "mine"
       assert.are.equal("mine", res.note)
       assert.are.equal(200, res.status)
+      assert.has_error(function() res.status = 500 end, "the result's field 'status' is read-only")
+      assert.are.equal(200, res.status)
     end)
 
     it("has a one-line tostring and a JSON form with schema 1", function()

@@ -152,10 +152,7 @@ local function prepare(opts, argname)
   return o
 end
 
-local function call_quietly(fn, ...)
-  local ok, err = xpcall(fn, debug.traceback, ...)
-  return ok, err
-end
+local traceback <const> = debug.traceback
 
 -- ---- the client ----------------------------------------------------------------------------
 local Client = {}
@@ -166,10 +163,12 @@ local Handle = {}
 Handle.__index = Handle
 Handle.__name = "httpstatus.handle"
 
-function Handle:done() return self._result ~= nil end
-function Handle:result() return self._result end
+-- _result is false until the result comes (a field made up front: setting it
+-- later would grow every handle's table).
+function Handle:done() return self._result ~= false end
+function Handle:result() return self._result or nil end
 function Handle:cancel()
-  if self._result ~= nil or self.client.closed then return false end
+  if self._result ~= false or self.client.closed then return false end
   return self.client.core:cancel(self.id)
 end
 
@@ -191,7 +190,7 @@ function M.client(opts)
   -- A plain URL string is added through the defaults parsed once, unless they
   -- change every request's URL or body (query, json).
   local fast = defaults.query == nil and defaults.json == nil and defaults.url == nil
-  return setmetatable({ core = cc, defaults = defaults, handles = {}, fast = fast,
+  return setmetatable({ core = cc, defaults = defaults, handles = {}, places = {}, fast = fast,
                         in_callback = false, closed = false }, Client)
 end
 
@@ -203,7 +202,8 @@ function Client:add(spec, callback)
   if type(spec) == "string" and self.fast then
     local on_interim = self.defaults.on_interim
     local id = self.core:add_url(spec, on_interim ~= nil)
-    local h = setmetatable({ client = self, id = id, callback = callback, on_interim = on_interim }, Handle)
+    local h = setmetatable({ client = self, id = id, callback = callback, on_interim = on_interim,
+                             _result = false }, Handle)
     self.handles[id] = h
     return h
   end
@@ -211,44 +211,53 @@ function Client:add(spec, callback)
   local opts = prepare(merge(self.defaults, spec), "add")
   local on_interim = opts.on_interim
   local id = self.core:add(opts, on_interim ~= nil)
-  local h = setmetatable({ client = self, id = id, callback = callback, on_interim = on_interim }, Handle)
+  local h = setmetatable({ client = self, id = id, callback = callback, on_interim = on_interim,
+                           _result = false }, Handle)
   self.handles[id] = h
   return h
 end
 
--- ids[i] finished (values[i] a result userdata) or got a 1xx (values[i] a table).
+-- ids[i] finished (values[i] a result userdata), or -ids[i] got a 1xx (values[i] a table).
 function Client:_dispatch(ids, values)
+  local handles, places = self.handles, self.places
   for i = 1, #ids do
     local id, v = ids[i], values[i]
-    local h = self.handles[id]
-    if math.type(h) then -- a run_all place
-      self.handles[id] = nil
-      self.collect[h] = v
-    elseif h and type(v) == "table" then
-      if h.on_interim then
+    if id < 0 then
+      local h = handles[-id]
+      if h and h.on_interim then
         self.in_callback = true
-        local ok, err = call_quietly(h.on_interim, v)
+        local ok, err = xpcall(h.on_interim, traceback, v)
         self.in_callback = false
         if not ok then h.interim_error = err end
       end
-    elseif h then
-      self.handles[id] = nil
-      local res = v
-      if h.interim_error then res.callback_error = h.interim_error end
-      h._result = res
-      if h.callback then
-        self.in_callback = true
-        local ok, err = call_quietly(h.callback, res, h)
-        self.in_callback = false
-        if not ok then res.callback_error = err end
-      end
-      if h.waiter then
-        local co = h.waiter
-        h.waiter = nil
-        self.in_callback = true -- a resumed coroutine is a callback too: no poll/run inside
-        local ok, err = coroutine.resume(co, res)
-        self.in_callback = false
-        if not ok then res.callback_error = err end
+    else
+      local h = handles[id]
+      if h then
+        handles[id] = nil
+        local res = v
+        if h.interim_error then res.callback_error = h.interim_error end
+        h._result = res
+        local callback = h.callback
+        if callback then
+          self.in_callback = true
+          local ok, err = xpcall(callback, traceback, res, h)
+          self.in_callback = false
+          if not ok then res.callback_error = err end
+        end
+        if h.waiter then
+          local co = h.waiter
+          h.waiter = nil
+          self.in_callback = true -- a resumed coroutine is a callback too: no poll/run inside
+          local ok, err = coroutine.resume(co, res)
+          self.in_callback = false
+          if not ok then res.callback_error = err end
+        end
+      else -- a run_all place
+        local place = places[id]
+        if place then
+          places[id] = nil
+          self.collect[place] = v
+        end
       end
     end
   end
@@ -273,23 +282,23 @@ end
 function Client:run_all(list)
   if type(list) ~= "table" then error("bad argument #1 to 'run_all' (table expected)", 2) end
   if self.in_callback then error("run_all cannot be called from inside a callback", 2) end
-  -- Plain URL strings need no handle object: handles[id] is the place in `out`
+  -- Plain URL strings need no handle object: places[id] is the place in `out`
   -- (self.collect). One run_all at a time: it cannot start from a callback or a
   -- resumed coroutine, and it runs until it is done.
   local out, slow = {}, {}
   local plain = self.fast and self.defaults.on_interim == nil
-  local handles = self.handles
+  local places = self.places
   self.collect = out
   for i, spec in ipairs(list) do
     if plain and type(spec) == "string" then
-      handles[self.core:add_url(spec, false)] = i
+      places[self.core:add_url(spec, false)] = i
     else
       slow[i] = self:add(spec)
     end
   end
   self:run()
   self.collect = nil
-  for i, h in pairs(slow) do out[i] = h._result end
+  for i, h in pairs(slow) do out[i] = h._result or nil end
   return out
 end
 
@@ -302,7 +311,7 @@ function Client:pending() return self.closed and 0 or self.core:pending() end
 
 function Client:await(h)
   if getmetatable(h) ~= Handle then error("bad argument #1 to 'await' (handle expected)", 2) end
-  if h._result ~= nil then return h._result end
+  if h._result then return h._result end
   if not coroutine.isyieldable() then error("await outside a coroutine would block: call it from a coroutine", 2) end
   h.waiter = coroutine.running()
   return coroutine.yield()
@@ -337,8 +346,8 @@ function M.request(opts)
     local ids, values = c:poll(-1)
     for i = 1, #ids do
       local v = values[i]
-      if type(v) == "table" then
-        local ok, err = call_quietly(o.on_interim, v)
+      if ids[i] < 0 then
+        local ok, err = xpcall(o.on_interim, traceback, v)
         if not ok then interim_error = interim_error or err end
       elseif ids[i] == id then
         c:close()

@@ -42,7 +42,7 @@ static void on_interim(hs_client *c, uint64_t id, const hs_result *r, size_t ind
   record(ud, id, (hs_result *)r, index);
 }
 
-/* Pushes two lists, ids and values (a result userdata, or an interim table), for
+/* Pushes two lists, ids and values (a result userdata, or for a 1xx, -id and a table), for
  * the events recorded, and drops our references. */
 static void push_events(lua_State *L, lclient *u) {
   size_t n = u->n_ev;
@@ -50,7 +50,8 @@ static void push_events(lua_State *L, lclient *u) {
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
     levent *e = &u->ev[i];
-    lua_pushinteger(L, (lua_Integer)e->id);
+    /* A 1xx is told by a negative id (the Lua layer's _dispatch). */
+    lua_pushinteger(L, e->interim == SIZE_MAX ? (lua_Integer)e->id : -(lua_Integer)e->id);
     lua_rawseti(L, -3, (lua_Integer)i + 1);
     if (e->interim == SIZE_MAX) lhs_result_push(L, e->r);
     else lhs_interim_push(L, e->r, e->interim);

@@ -215,6 +215,11 @@ static bool is_scalar(const char *k) {
 
 static int res_index(lua_State *L) {
   lresult *u = luaL_checkudata(L, 1, LHS_RESULT);
+  /* A number, boolean or short string is made again on each read (read-only, see
+   * res_newindex): a batch that reads res.status of 100,000 results keeps no table
+   * for each, and the commonest read takes the shortest way. */
+  const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+  if (k && u->r && is_scalar(k)) return build_field(L, u->r, k);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &METHODS);
   lua_pushvalue(L, 2);
   if (lua_rawget(L, -2) != LUA_TNIL) return 1;
@@ -226,11 +231,7 @@ static int res_index(lua_State *L) {
   } else {
     lua_pop(L, 1);
   }
-  if (lua_type(L, 2) != LUA_TSTRING || !u->r) return 0;
-  /* A number, boolean or short string is made again on each read: a batch that
-   * reads res.status of 100,000 results keeps no table for each. */
-  const char *k = lua_tostring(L, 2);
-  if (is_scalar(k)) return build_field(L, u->r, k);
+  if (!k || !u->r) return 0;
   /* The cache table is made on first use: most results are read for a field or two. */
   if (lua_getiuservalue(L, 1, 1) != LUA_TTABLE) {
     lua_pop(L, 1);
@@ -247,6 +248,8 @@ static int res_index(lua_State *L) {
 
 static int res_newindex(lua_State *L) {
   luaL_checkudata(L, 1, LHS_RESULT);
+  if (lua_type(L, 2) == LUA_TSTRING && is_scalar(lua_tostring(L, 2)))
+    return luaL_error(L, "the result's field '%s' is read-only", lua_tostring(L, 2));
   if (lua_getiuservalue(L, 1, 1) != LUA_TTABLE) {
     lua_pop(L, 1);
     lua_newtable(L);
