@@ -159,9 +159,10 @@ local Client = {}
 Client.__index = Client
 Client.__name = "httpstatus.client"
 
+-- A handle holds only what differs between requests (id, callback, _result); its
+-- client and the client's on_interim come from a metatable each client makes once
+-- (handle_mt), so 100,000 handles cost 100,000 small tables.
 local Handle = {}
-Handle.__index = Handle
-Handle.__name = "httpstatus.handle"
 
 -- _result is false until the result comes (a field made up front: setting it
 -- later would grow every handle's table).
@@ -190,8 +191,11 @@ function M.client(opts)
   -- A plain URL string is added through the defaults parsed once, unless they
   -- change every request's URL or body (query, json).
   local fast = defaults.query == nil and defaults.json == nil and defaults.url == nil
-  return setmetatable({ core = cc, defaults = defaults, handles = {}, places = {}, fast = fast,
-                        in_callback = false, closed = false }, Client)
+  local self = setmetatable({ core = cc, defaults = defaults, handles = {}, places = {}, fast = fast,
+                              in_callback = false, closed = false }, Client)
+  local shared = setmetatable({ client = self, on_interim = defaults.on_interim }, { __index = Handle })
+  self.handle_mt = { __index = shared, __name = "httpstatus.handle" }
+  return self
 end
 
 function Client:add(spec, callback)
@@ -202,8 +206,7 @@ function Client:add(spec, callback)
   if type(spec) == "string" and self.fast then
     local on_interim = self.defaults.on_interim
     local id = self.core:add_url(spec, on_interim ~= nil)
-    local h = setmetatable({ client = self, id = id, callback = callback, on_interim = on_interim,
-                             _result = false }, Handle)
+    local h = setmetatable({ id = id, callback = callback, _result = false }, self.handle_mt)
     self.handles[id] = h
     return h
   end
@@ -211,8 +214,8 @@ function Client:add(spec, callback)
   local opts = prepare(merge(self.defaults, spec), "add")
   local on_interim = opts.on_interim
   local id = self.core:add(opts, on_interim ~= nil)
-  local h = setmetatable({ client = self, id = id, callback = callback, on_interim = on_interim,
-                           _result = false }, Handle)
+  local h = setmetatable({ id = id, callback = callback, _result = false, on_interim = on_interim or false },
+                         self.handle_mt)
   self.handles[id] = h
   return h
 end
@@ -310,7 +313,7 @@ end
 function Client:pending() return self.closed and 0 or self.core:pending() end
 
 function Client:await(h)
-  if getmetatable(h) ~= Handle then error("bad argument #1 to 'await' (handle expected)", 2) end
+  if getmetatable(h) ~= self.handle_mt then error("bad argument #1 to 'await' (a handle of this client expected)", 2) end
   if h._result then return h._result end
   if not coroutine.isyieldable() then error("await outside a coroutine would block: call it from a coroutine", 2) end
   h.waiter = coroutine.running()
