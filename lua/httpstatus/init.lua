@@ -193,7 +193,9 @@ function M.client(opts)
   local fast = defaults.query == nil and defaults.json == nil and defaults.url == nil
   local self = setmetatable({ core = cc, defaults = defaults, handles = {}, places = {}, fast = fast,
                               in_callback = false, closed = false }, Client)
-  local shared = setmetatable({ client = self, on_interim = defaults.on_interim }, { __index = Handle })
+  -- interim_error and waiter default here, so that reading them from a handle stops one step up.
+  local shared = setmetatable({ client = self, on_interim = defaults.on_interim, interim_error = false,
+                                waiter = false }, { __index = Handle })
   self.handle_mt = { __index = shared, __name = "httpstatus.handle" }
   return self
 end
@@ -249,7 +251,7 @@ function Client:_dispatch(ids, values)
         end
         if h.waiter then
           local co = h.waiter
-          h.waiter = nil
+          h.waiter = false
           self.in_callback = true -- a resumed coroutine is a callback too: no poll/run inside
           local ok, err = coroutine.resume(co, res)
           self.in_callback = false
