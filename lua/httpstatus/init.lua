@@ -191,7 +191,7 @@ function M.client(opts)
   -- A plain URL string is added through the defaults parsed once, unless they
   -- change every request's URL or body (query, json).
   local fast = defaults.query == nil and defaults.json == nil and defaults.url == nil
-  local self = setmetatable({ core = cc, defaults = defaults, handles = {}, places = {}, fast = fast,
+  local self = setmetatable({ core = cc, defaults = defaults, handles = {}, fast = fast,
                               in_callback = false, closed = false }, Client)
   -- interim_error and waiter default here, so that reading them from a handle stops one step up.
   local shared = setmetatable({ client = self, on_interim = defaults.on_interim, interim_error = false,
@@ -224,7 +224,7 @@ end
 
 -- ids[i] finished (values[i] a result userdata), or -ids[i] got a 1xx (values[i] a table).
 function Client:_dispatch(ids, values)
-  local handles, places = self.handles, self.places
+  local handles = self.handles
   for i = 1, #ids do
     local id, v = ids[i], values[i]
     if id < 0 then
@@ -257,12 +257,9 @@ function Client:_dispatch(ids, values)
           self.in_callback = false
           if not ok then res.callback_error = err end
         end
-      else -- a run_all place
-        local place = places[id]
-        if place then
-          places[id] = nil
-          self.collect[place] = v
-        end
+      else -- a run_all place: that run_all's ids are consecutive, one a list item
+        local base = self.collect_base
+        if base and id >= base and id < self.collect_end then self.collect[id - base + 1] = v end
       end
     end
   end
@@ -287,22 +284,27 @@ end
 function Client:run_all(list)
   if type(list) ~= "table" then error("bad argument #1 to 'run_all' (table expected)", 2) end
   if self.in_callback then error("run_all cannot be called from inside a callback", 2) end
-  -- Plain URL strings need no handle object: places[id] is the place in `out`
-  -- (self.collect). One run_all at a time: it cannot start from a callback or a
-  -- resumed coroutine, and it runs until it is done.
+  -- Plain URL strings need no handle object: every item takes the next id, so id
+  -- base + i - 1 is item i's place in `out` (self.collect). One run_all at a time:
+  -- it cannot start from a callback or a resumed coroutine, and it runs until it is done.
   local out, slow = {}, {}
   local plain = self.fast and self.defaults.on_interim == nil
-  local places = self.places
+  local base
   self.collect = out
   for i, spec in ipairs(list) do
+    local id
     if plain and type(spec) == "string" then
-      places[self.core:add_url(spec, false)] = i
+      id = self.core:add_url(spec, false)
     else
       slow[i] = self:add(spec)
+      id = slow[i].id
     end
+    base = base or id
+    assert(id == base + i - 1, "run_all: the client's ids are not consecutive")
+    self.collect_base, self.collect_end = base, id + 1
   end
   self:run()
-  self.collect = nil
+  self.collect, self.collect_base, self.collect_end = nil, nil, nil
   for i, h in pairs(slow) do out[i] = h._result or nil end
   return out
 end
