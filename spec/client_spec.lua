@@ -83,6 +83,48 @@ describe("hs.client", function()
     c:close()
   end)
 
+  it("poll(0) runs callbacks only for its time slice and keeps the rest for the next poll", function()
+    local c = hs.client { concurrency = 8 }
+    local total, done = 12, 0
+    local function slow_callback() -- 3 ms of CPU: longer than a poll(0)'s slice
+      done = done + 1
+      local t = os.clock()
+      while os.clock() - t < 0.003 do end
+    end
+    for i = 1, total do c:add(B .. "/status/200?i=" .. i, slow_callback) end
+    local most, polls = 0, 0
+    while done < total do
+      local before = done
+      local pending = c:poll(0)
+      polls = polls + 1
+      most = math.max(most, done - before)
+      assert.are.equal(total - done, pending) -- what waits is counted, none is lost
+      if pending > 0 and c:next_timeout() == 0 then assert.is_true(pending > 0) end
+      assert.is_true(polls < 100000)
+    end
+    assert.are.equal(1, most) -- never two 3 ms callbacks in one poll(0)
+    assert.are.equal(0, c:pending())
+    c:close()
+  end)
+
+  it("run and close deliver what a poll(0) kept for later", function()
+    local c = hs.client { concurrency = 8 }
+    local done = 0
+    local function slow_callback()
+      done = done + 1
+      local t = os.clock()
+      while os.clock() - t < 0.003 do end
+    end
+    for i = 1, 6 do c:add(B .. "/status/200?i=" .. i, slow_callback) end
+    while done == 0 do c:poll(0) end
+    c:run()
+    assert.are.equal(6, done)
+    for i = 1, 6 do c:add(B .. "/status/204?i=" .. i, slow_callback) end
+    while done == 6 do c:poll(0) end
+    c:close()
+    assert.is_true(done > 6)
+  end)
+
   it("cancel: true while pending, the callback runs once at the next poll, error cancelled", function()
     local c = hs.client { concurrency = 1 }
     local seen = {}

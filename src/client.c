@@ -43,6 +43,7 @@ struct hs_client {
   struct pooled { CURL *easy; bool configured; hs_try *t; } *pool; size_t n_pool, cap_pool;
   uint64_t rng;
   int64_t deadline;           /* poll(0) stops starting and delivering past this */
+  int64_t callback_deadline;  /* a binding's callbacks after a poll(0) stop past this (hs__client_start_slice) */
   int64_t queue_deadline;     /* the earliest queue_timeout of a queued request, INT64_MAX: none */
   /* libcurl's sockets and timer (CURLMOPT_SOCKETFUNCTION/TIMERFUNCTION): we poll the
    * sockets ourselves so one poll can act on a bounded number of ready sockets. */
@@ -905,6 +906,10 @@ int64_t hs_client_next_timeout_us(hs_client *c) {
 }
 
 size_t hs_client_pending(const hs_client *c) { return c ? c->pending : 0; }
+
+bool hs__client_slice_spent(const hs_client *c) { return hs__now_us() > c->callback_deadline; }
+
+void hs__client_start_slice(hs_client *c) { c->callback_deadline = hs__now_us() + HS_POLL_BUDGET_US; }
 
 const hs_result *hs_client_peek(const hs_client *c, uint64_t id) {
   const hs_job *j = c ? table_find(c, id) : NULL;

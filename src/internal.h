@@ -217,6 +217,11 @@ void hs__request_clear(hs_request *req);
 hs_code hs__client_add_url(hs_client *c, hs_request *shared, const char *url, hs_callback cb,
                            hs_interim_callback icb, void *userdata, uint64_t *id);
 
+/* A poll(0) works for a bounded slice of time; a binding that runs callbacks after
+ * the poll gives them a slice of their own, and keeps what does not fit for later. */
+bool hs__client_slice_spent(const hs_client *c);
+void hs__client_start_slice(hs_client *c);
+
 /* ---- findings -------------------------------------------------------------- */
 void hs__findings_run(hs_result *r);
 /* Runs the rules once, the first time anyone looks at the findings: a batch that

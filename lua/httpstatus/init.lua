@@ -223,9 +223,17 @@ function Client:add(spec, callback)
 end
 
 -- ids[i] finished (values[i] a result userdata), or -ids[i] got a 1xx (values[i] a table).
-function Client:_dispatch(ids, values)
-  local handles = self.handles
-  for i = 1, #ids do
+-- From event `from` on; with `sliced` (poll(0)), it stops once the callbacks' time
+-- slice is spent (after one callback at least, unless `ran` says one already ran)
+-- and keeps the rest for the next poll (self.backlog): returns true then.
+function Client:_dispatch(ids, values, from, sliced, ran)
+  local handles, core = self.handles, self.core
+  local n = #ids
+  for i = from, n do
+    if sliced and (i > from or ran) and core:slice_spent() then
+      self.backlog = { ids, values, i }
+      return true
+    end
     local id, v = ids[i], values[i]
     if id < 0 then
       local h = handles[-id]
@@ -265,19 +273,37 @@ function Client:_dispatch(ids, values)
   end
 end
 
+-- Events a poll(0) had no time left for, delivered first by the next poll.
+-- Returns whether it had to stop again, and whether it delivered any.
+function Client:_drain(sliced)
+  local b = self.backlog
+  if not b then return false, false end
+  self.backlog = nil
+  return self:_dispatch(b[1], b[2], b[3], sliced, false), true
+end
+
 function Client:poll(timeout)
   if self.in_callback then error("poll/run cannot be called from inside a callback", 2) end
   if self.closed then return 0 end
   if timeout ~= nil and type(timeout) ~= "number" then error("bad argument #1 to 'poll' (number expected)", 2) end
-  local ids, values = self.core:poll(timeout or 0)
-  self:_dispatch(ids, values)
-  return self.core:pending()
+  timeout = timeout or 0
+  -- poll(0): the engine works for its slice (core:poll), the callbacks for one of
+  -- their own; what does not fit waits for the next poll(0).
+  local sliced = timeout == 0
+  if sliced then self.core:start_slice() end
+  local stopped, ran = self:_drain(sliced)
+  if stopped then return self:pending() end
+  local ids, values = self.core:poll(timeout)
+  self:_dispatch(ids, values, 1, sliced, ran)
+  return self:pending()
 end
 
 function Client:run()
   if self.in_callback then error("poll/run cannot be called from inside a callback", 2) end
+  self:_drain(false)
   while not self.closed and self.core:pending() > 0 do
-    self:_dispatch(self.core:poll(-1))
+    local ids, values = self.core:poll(-1)
+    self:_dispatch(ids, values, 1, false)
   end
 end
 
@@ -311,10 +337,15 @@ end
 
 function Client:next_timeout()
   if self.closed then return nil end
+  if self.backlog then return 0 end
   return self.core:next_timeout()
 end
 
-function Client:pending() return self.closed and 0 or self.core:pending() end
+function Client:pending()
+  if self.closed then return 0 end
+  local b = self.backlog
+  return self.core:pending() + (b and #b[1] - b[3] + 1 or 0)
+end
 
 function Client:await(h)
   if getmetatable(h) ~= self.handle_mt then error("bad argument #1 to 'await' (a handle of this client expected)", 2) end
@@ -327,9 +358,10 @@ end
 function Client:close()
   if self.closed then return end
   if self.in_callback then error("close cannot be called from inside a callback", 2) end
+  self:_drain(false)
   local ids, values = self.core:close()
   self.closed = true
-  self:_dispatch(ids, values)
+  self:_dispatch(ids, values, 1, false)
 end
 Client.__close = Client.close
 

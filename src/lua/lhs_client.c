@@ -129,6 +129,18 @@ static int l_poll(lua_State *L) {
   return 3;
 }
 
+/* client:slice_spent() -> whether this poll(0)'s time slice is over (callbacks stop
+ * then, the rest waits for the next poll); client:start_slice() starts a new one. */
+static int l_slice_spent(lua_State *L) {
+  lua_pushboolean(L, hs__client_slice_spent(check(L)->c));
+  return 1;
+}
+
+static int l_start_slice(lua_State *L) {
+  hs__client_start_slice(check(L)->c);
+  return 0;
+}
+
 static int l_cancel(lua_State *L) {
   lclient *u = check(L);
   lua_pushboolean(L, hs_client_cancel(u->c, (uint64_t)luaL_checkinteger(L, 2)) == HS_OK);
@@ -178,6 +190,7 @@ static int l_gc(lua_State *L) {
 int lhs_open_client(lua_State *L) {
   if (luaL_newmetatable(L, LHS_CLIENT)) {
     const luaL_Reg methods[] = { { "add", l_add }, { "add_url", l_add_url }, { "set_defaults", l_set_defaults }, { "poll", l_poll }, { "cancel", l_cancel },
+                                 { "slice_spent", l_slice_spent }, { "start_slice", l_start_slice },
                                  { "next_timeout", l_next_timeout }, { "pending", l_pending },
                                  { "close", l_close }, { NULL, NULL } };
     luaL_newlib(L, methods);
