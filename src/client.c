@@ -59,12 +59,11 @@ struct hs_client {
   bool free_requested;        /* hs_client_free from a callback: done when the poll ends */
 };
 
-/* A hop's url may be the asked URL itself, its wire URL the url, its origin key the
- * first origin: each is freed only where it is not one of those. */
-static void drop_hop_strings(hs_job *j, char *url, char *wire, char *origin_key) {
+/* A hop's url may be the asked URL itself, its wire URL the url: each is freed only
+ * where it is not one of those. (Origin keys are the client's: origin_get.) */
+static void drop_hop_strings(hs_job *j, char *url, char *wire) {
   if (wire != url && wire != j->req_url) free(wire);
   if (url != j->req_url) free(url);
-  if (origin_key != j->first_origin) free(origin_key);
 }
 
 static void job_free(hs_job *j) {
@@ -72,8 +71,7 @@ static void job_free(hs_job *j) {
   hs_request_free(j->req);
   hs_result_unref(j->res);
   hs__str_free(j->method);
-  drop_hop_strings(j, j->url, j->wire_url, j->origin_key);
-  free(j->first_origin);
+  drop_hop_strings(j, j->url, j->wire_url);
   for (size_t i = 0; i < j->n_seen; i++) free(j->seen[i]);
   free(j->seen);
   free(j->req_url);
@@ -382,16 +380,17 @@ static void next_hop(hs_client *c, hs_job *j, const char *url, hs_url_facts *f, 
   if (wait_us > 0) { prev->wait_us = wait_us; prev->cause = cause; }
   /* The new hop's URL, with its facts taken over (its wire URL is itself unless
    * it had a fragment). */
-  char *old_url = j->url, *old_wire = j->wire_url, *old_origin = j->origin_key;
+  char *old_url = j->url, *old_wire = j->wire_url;
+  const origin *o = origin_get(c, f->origin);
   j->url = hs__strdup(url);
   j->wire_url = f->wire ? f->wire : j->url;
-  j->origin_key = f->origin;
-  f->wire = f->origin = NULL;
-  drop_hop_strings(j, old_url, old_wire, old_origin);
+  j->origin_key = o ? o->key : NULL;
+  f->wire = NULL;
+  drop_hop_strings(j, old_url, old_wire);
   hs__str_free(j->method);
   j->method = hs__str_common(method, strlen(method));
   int bad = remember(j, method, f->normal);
-  if (bad || !j->url || !j->method || !hs__result_add_hop(j->res, url, method) || new_attempt(j)) {
+  if (bad || !o || !j->url || !j->method || !hs__result_add_hop(j->res, url, method) || new_attempt(j)) {
     job_fail(c, j, HS_ERR_OTHER, "out of memory");
     return;
   }
@@ -835,9 +834,9 @@ static hs_code add_job(hs_client *c, hs_job *j, hs_callback cb, hs_interim_callb
     job_fail(c, j, HS_ERR_OTHER, "out of memory");
   } else {
     /* What the first try needs of the URL, kept from this one parse. */
-    j->first_origin = f.origin;
+    j->first_origin = o->key;
     j->wire_url = f.wire ? f.wire : j->req_url;
-    f.origin = f.wire = NULL;
+    f.wire = NULL;
     j->origin_index = (size_t)(o - c->origins);
     j->t_enqueued = j->t_added;
     queue_push(o, j, false);

@@ -47,8 +47,8 @@ typedef struct hs_job {
   /* the current hop */
   char *url, *method;
   char *wire_url;             /* url without its fragment, for libcurl */
-  char *origin_key;           /* "scheme://host:port" of url */
-  char *first_origin;         /* of the first hop: credentials stay on it */
+  const char *origin_key;     /* "scheme://host:port" of url: the client's origin key */
+  const char *first_origin;   /* of the first hop: credentials stay on it */
   bool send_body, drop_content_headers, stripped, no_expect;
   int redirects, retries;
   char **seen; size_t n_seen, cap_seen;   /* "METHOD url" of every hop, for loops */
