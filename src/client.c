@@ -74,8 +74,7 @@ static void job_free(hs_job *j) {
   drop_hop_strings(j, j->url, j->wire_url);
   for (size_t i = 0; i < j->n_seen; i++) free(j->seen[i]);
   free(j->seen);
-  free(j->req_url);
-  free(j);
+  free(j); /* req_url with it */
 }
 
 /* xorshift64*: jitter only needs to spread clients, not to be secret. */
@@ -800,9 +799,11 @@ hs_code hs_client_add_ex(hs_client *c, const hs_request *req, hs_callback cb, hs
 hs_code hs__client_add_url(hs_client *c, hs_request *shared, const char *url, hs_callback cb,
                            hs_interim_callback icb, void *userdata, uint64_t *id) {
   if (!c || !shared || !url || !shared->method) return HS_E_BADARG;
-  hs_job *j = calloc(1, sizeof *j);
+  /* The asked URL lives behind the job, in the same allocation. */
+  size_t len = strlen(url);
+  hs_job *j = calloc(1, sizeof *j + len + 1);
   if (!j) return HS_E_NOMEM;
-  if (!(j->req_url = hs__strdup(url))) { free(j); return HS_E_NOMEM; }
+  j->req_url = memcpy((char *)(j + 1), url, len + 1);
   shared->refs++;
   j->req = shared;
   return add_job(c, j, cb, icb, userdata, id);

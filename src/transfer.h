@@ -33,7 +33,7 @@ typedef struct hs_try {
 typedef struct hs_job {
   uint64_t id;
   hs_request *req;            /* the job's own copy, or shared (then url is the job's) */
-  char *req_url;              /* the URL asked for when req is shared, else NULL */
+  char *req_url;              /* the URL asked for (it follows the job in its allocation) */
   hs_result *res;
   hs_callback cb;
   hs_interim_callback icb;
