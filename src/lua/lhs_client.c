@@ -8,6 +8,9 @@
 
 #include "lhs.h"
 
+/* What a result holds outside Lua, roughly: a hop, a try, headers (bench/README.md). */
+#define HS_RESULT_SIZE_GUESS 1200
+
 /* An event recorded by the engine's callbacks; turned into Lua values only after
  * hs_client_poll has returned, so a Lua error (out of memory) never unwinds through
  * the engine. */
@@ -45,7 +48,7 @@ static void on_interim(hs_client *c, uint64_t id, const hs_result *r, size_t ind
 /* Pushes two lists, ids and values (a result userdata, or for a 1xx, -id and a table), for
  * the events recorded, and drops our references. */
 static void push_events(lua_State *L, lclient *u) {
-  size_t n = u->n_ev;
+  size_t n = u->n_ev, held = 0;
   lua_createtable(L, (int)n, 0);
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
@@ -53,13 +56,21 @@ static void push_events(lua_State *L, lclient *u) {
     /* A 1xx is told by a negative id (the Lua layer's _dispatch). */
     lua_pushinteger(L, e->interim == SIZE_MAX ? (lua_Integer)e->id : -(lua_Integer)e->id);
     lua_rawseti(L, -3, (lua_Integer)i + 1);
-    if (e->interim == SIZE_MAX) lhs_result_push(L, e->r);
-    else lhs_interim_push(L, e->r, e->interim);
+    if (e->interim == SIZE_MAX) {
+      lhs_result_push(L, e->r);
+      held += HS_RESULT_SIZE_GUESS + e->r->body_len;
+    } else {
+      lhs_interim_push(L, e->r, e->interim);
+    }
     lua_rawseti(L, -2, (lua_Integer)i + 1);
     hs_result_unref(e->r);
     e->r = NULL;
   }
   u->n_ev = 0;
+  /* A result userdata is small to Lua and holds about a kilobyte outside it: the
+   * collector is told, so that results nobody keeps are freed at the pace they come
+   * (their memory then serves the next ones while it is still in cache). */
+  if (held >= 1024) lua_gc(L, LUA_GCSTEP, (int)(held / 1024));
 }
 
 static void drop_events(lclient *u) {
