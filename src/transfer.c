@@ -416,8 +416,10 @@ static int64_t info_us(CURL *easy, CURLINFO what) {
 /* libcurl gives cumulative times since the start; phases are their differences. */
 static void read_timing(hs_job *j, hs_timing *t, bool got_response) {
   CURL *e = j->t->easy;
+  /* Only https (or a proxy tunnel) has an app connect time. */
+  bool tls = j->req->proxy || strncasecmp(j->url, "https:", 6) == 0;
   int64_t dns = info_us(e, CURLINFO_NAMELOOKUP_TIME_T), con = info_us(e, CURLINFO_CONNECT_TIME_T),
-          app = info_us(e, CURLINFO_APPCONNECT_TIME_T), pre = info_us(e, CURLINFO_PRETRANSFER_TIME_T),
+          app = tls ? info_us(e, CURLINFO_APPCONNECT_TIME_T) : 0, pre = info_us(e, CURLINFO_PRETRANSFER_TIME_T),
           start = info_us(e, CURLINFO_STARTTRANSFER_TIME_T), total = info_us(e, CURLINFO_TOTAL_TIME_T);
   long connects = 0;
   curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
@@ -554,8 +556,8 @@ hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
   a->error = kind;
   if (kind) error_message(j, kind, code, &a->error_message);
   r->curl_code = (int)code;
-  long os_errno = 0;
-  curl_easy_getinfo(j->t->easy, CURLINFO_OS_ERRNO, &os_errno);
+  long os_errno = 0; /* only a failed transfer has one */
+  if (code != CURLE_OK) curl_easy_getinfo(j->t->easy, CURLINFO_OS_ERRNO, &os_errno);
   r->os_errno = (int)os_errno;
 
   hop->tries++;
