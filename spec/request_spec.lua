@@ -84,6 +84,8 @@ describe("hs.request", function()
       { "the user's Accept", "/echo", { headers = { Accept = "application/json" } } },
       { "the user's Host", "/echo", { headers = { Host = "example.test" } } },
       { "an empty header", "/echo", { headers = { { "X-Empty", "" } } } },
+      { "a value with colons", "/echo", { headers = { { "X-Colon", "urn:a:" } } } },
+      { "a value of blanks", "/echo", { headers = { { "X-Blank", "  " }, { "X-After", "1" } } } },
       { "HEAD", "/echo", { method = "HEAD" } },
       { "POST", "/echo", { method = "POST", body = "b=1" } },
       { "DELETE", "/echo", { method = "DELETE" } },
@@ -106,6 +108,31 @@ describe("hs.request", function()
         end
       end)
     end
+
+    it("shows libcurl's own head when a proxy from the environment is used", function()
+      -- A child process, so that http_proxy is set for it alone; the test server
+      -- answers a proxy request too, and echoes what it received.
+      local code = [[
+        local hs = require "httpstatus"
+        local res = hs.get(os.getenv("T_URL"))
+        for name, value in res.hops[1].request_headers:each() do io.write(name, ": ", value, "\n") end
+        io.write("--\n", res.body)
+      ]]
+      local cmd = string.format("http_proxy=%s T_URL=%s LUA_CPATH='%s' lua5.4 -e '%s'", B, B .. "/echo",
+                                package.cpath, code:gsub("'", "'\\''"))
+      local p = assert(io.popen(cmd))
+      local out = p:read("a")
+      p:close()
+      local sent_text, body = out:match("^(.-)%-%-\n(.*)$")
+      assert.is_not_nil(body, out)
+      local sent = {}
+      for line in sent_text:gmatch("[^\n]+") do sent[#sent + 1] = line end
+      local received = received_list(cjson.decode(body))
+      assert.are.same(received, sent)
+      local proxy_line = false
+      for _, l in ipairs(sent) do proxy_line = proxy_line or l:match("^Proxy%-Connection") ~= nil end
+      assert.is_true(proxy_line)
+    end)
 
     it("records no request head when nothing was sent", function()
       local other = helper.start_server()

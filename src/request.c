@@ -219,11 +219,13 @@ hs_code hs_request_add_strip(hs_request *req, const char *name) {
 
 hs_code hs_request_add_resolve(hs_request *req, const char *entry) {
   if (!req || !entry || !*entry) return HS_E_BADARG;
+  changed(req);
   return hs__headers_addz(&req->resolve, entry, NULL) ? HS_E_NOMEM : HS_OK;
 }
 
 hs_code hs_request_retry_on_status(hs_request *req, int status) {
   if (!req || status < 100 || status > 599) return HS_E_BADARG;
+  changed(req);
   if (!req->retry_custom_on) { req->retry_custom_on = true; req->n_retry_status = 0; req->retry_errors = 0; }
   if (hs__grow((void **)&req->retry_status, &req->cap_retry_status, req->n_retry_status, sizeof(int)))
     return HS_E_NOMEM;
@@ -236,6 +238,7 @@ hs_code hs_request_retry_on_error(hs_request *req, const char *kind) {
   hs_error_kind k = hs__error_kind_by_name(kind);
   if (k != HS_ERR_CONNECT && k != HS_ERR_DNS && k != HS_ERR_RESET && k != HS_ERR_TIMEOUT)
     return HS_E_BADARG;
+  changed(req);
   if (!req->retry_custom_on) { req->retry_custom_on = true; req->n_retry_status = 0; req->retry_errors = 0; }
   req->retry_errors |= 1u << k;
   return HS_OK;

@@ -164,9 +164,26 @@ static int add_header(struct curl_slist **list, const char *name, const char *va
  * server received. Returns -1 when the head is not that simple (https, a host in
  * another form, a line that replaces or removes one of libcurl's): libcurl shows
  * it then (CURLOPT_VERBOSE). */
+/* libcurl's rule for a header line it is given (Curl_add_custom_headers): a line
+ * with nothing but white space after its first colon is not sent. Returns 1 (sent),
+ * 0 (not sent), or -1 for a line this does not follow ("Name;" and the like). */
+static int line_sent(const char *line) {
+  const char *colon = strchr(line, ':');
+  if (!colon || colon == line) return -1;
+  const char *v = colon + 1;
+  while (*v == ' ' || (*v >= '\t' && *v <= '\r')) v++;
+  return *v != '\0';
+}
+
 static int write_sent_head(hs_job *j, const struct curl_slist *lines, bool cacheable) {
   const char *u = j->wire_url;
   if (strncmp(u, "http://", 7)) return -1;
+  /* libcurl would go through a proxy from the environment, and say so in the head. */
+  const char *env[] = { "http_proxy", "all_proxy", "ALL_PROXY" };
+  for (size_t i = 0; i < sizeof env / sizeof *env; i++) {
+    const char *v = getenv(env[i]);
+    if (v && *v) return -1;
+  }
   const char *host = u + 7, *p = host;
   while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-') p++;
   size_t host_len = (size_t)(p - host), port_len = 0;
@@ -180,6 +197,9 @@ static int write_sent_head(hs_job *j, const struct curl_slist *lines, bool cache
     if (port_len == 2 && !memcmp(port, "80", 2)) port = NULL; /* libcurl leaves out the default */
   }
   if (*p && *p != '/' && *p != '?') return -1;
+  /* What libcurl will count as sent (CURLINFO_REQUEST_SIZE): "GET path HTTP/1.1",
+   * the head, an empty line. hs__transfer_finish drops the head if it differs. */
+  size_t line_len = 4 + (*p == '/' ? 0 : 1) + strlen(p) + 11;
   /* The same lines to the same host make the same head: the hops share one. */
   hs_request *req = j->req;
   hs_sent_head *c = cacheable ? req->sent_cache : NULL;
@@ -191,17 +211,16 @@ static int write_sent_head(hs_job *j, const struct curl_slist *lines, bool cache
       hs__sent_head_unref(j->t->sent);
       j->t->sent = hs__sent_head_ref(c);
       j->t->head_written = true;
+      j->t->head_size = (int64_t)(line_len + c->h.block_len - 1 + 2);
       return 0;
     }
   }
   size_t need = host_len + port_len + 32;
   for (const struct curl_slist *l = lines; l; l = l->next) {
     const char *line = l->data;
-    size_t n = strlen(line);
-    if (n && line[n - 1] == ':') continue; /* "Name:" sends nothing */
-    if (n && line[n - 1] == ';') return -1;
-    if (!strncasecmp(line, "host:", 5) || !strncasecmp(line, "accept:", 7)) return -1;
-    need += n + 2;
+    int sent = line_sent(line);
+    if (sent < 0 || !strncasecmp(line, "host:", 5) || !strncasecmp(line, "accept:", 7)) return -1;
+    if (sent) need += strlen(line) + 2;
   }
   char small[512], *b = need <= sizeof small ? small : malloc(need), *w = b;
   if (!b) return -1;
@@ -212,15 +231,15 @@ static int write_sent_head(hs_job *j, const struct curl_slist *lines, bool cache
   if (port) PUTL(":"), PUT(port, port_len);
   PUTL("\r\nAccept: */*\r\n");
   for (const struct curl_slist *l = lines; l; l = l->next) {
-    size_t n = strlen(l->data);
-    if (n && l->data[n - 1] == ':') continue;
-    PUT(l->data, n);
+    if (!line_sent(l->data)) continue;
+    PUT(l->data, strlen(l->data));
     PUTL("\r\n");
   }
 #undef PUTL
 #undef PUT
   hs__sent_head_unref(j->t->sent);
   j->t->sent = hs__sent_head_new(b, (size_t)(w - b));
+  j->t->head_size = (int64_t)(line_len + (size_t)(w - b) + 2);
   if (b != small) free(b);
   if (cacheable && j->t->sent) {
     hs__sent_head_unref(req->sent_cache);
@@ -562,8 +581,11 @@ hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
 
   hop->tries++;
   if (j->t->head_written) {
-    long sent = 0; /* a head written ahead that never left (no connection) is not shown */
-    if (curl_easy_getinfo(j->t->easy, CURLINFO_REQUEST_SIZE, &sent) != CURLE_OK || sent <= 0)
+    /* A head written ahead is shown only if exactly that many bytes left: none when
+     * there was no connection, and never one that differs from what libcurl sent. */
+    long sent = 0;
+    if (curl_easy_getinfo(j->t->easy, CURLINFO_REQUEST_SIZE, &sent) != CURLE_OK || sent <= 0 ||
+        sent % j->t->head_size) /* a multiple: libcurl may send it again on a fresh connection */
       hs__sent_head_unref(j->t->sent), j->t->sent = NULL;
   }
   hs__sent_head_unref(hop->sent);
@@ -604,9 +626,14 @@ hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
     r->body = NULL;
     r->body_len = b->n;
     if (b->p && b->n <= HS_TRY_KEEP_BYTES) {
-      /* A small body is copied: the buffer stays with the try for the next one. */
-      if ((r->body = malloc(b->n + 1))) memcpy(r->body, b->p, b->n + 1);
-      else r->body_len = 0;
+      /* A small body is copied: the buffer stays with the try for the next one (and
+       * may still hold an earlier body past n). */
+      if (b->n && (r->body = malloc(b->n + 1))) {
+        memcpy(r->body, b->p, b->n);
+        r->body[b->n] = '\0';
+      } else {
+        r->body_len = 0;
+      }
       b->n = 0;
     } else if (b->p) {
       r->body = b->cap > b->n + 1 ? realloc(b->p, b->n + 1) : b->p;

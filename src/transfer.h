@@ -26,6 +26,7 @@ typedef struct hs_try {
   hs_buf body;
   hs_sent_head *sent;         /* what went on the wire (CURLINFO_HEADER_OUT) */
   char *tls_version, *tls_cipher;
+  int64_t head_size;          /* bytes of request libcurl should report for it */
   bool head_written;          /* sent written ahead (plain http), not seen by on_debug */
   bool plain;                 /* a GET with none of the rarer options (hs__transfer_release) */
 } hs_try;

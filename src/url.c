@@ -180,7 +180,8 @@ char *hs__url_resolve(const char *base, const char *location) {
    * inherits the base's fragment), and an absolute path ("/next") on a plain base is
    * the base's scheme and authority followed by the path as written. */
   simple_url su;
-  if (location[0] == 'h' && !strchr(base, '#') && simple_parse(location, &su)) return hs__strdup(location);
+  if (location[0] == 'h' && !strchr(base, '#') && simple_parse(location, &su) && *su.rest == '/')
+    return hs__strdup(location); /* with a path: curl_url would add the "/" of an empty one */
   if (location[0] == '/' && location[1] != '/' && plain_path(location)) {
     if (simple_parse(base, &su)) {
       size_t prefix = (size_t)(su.rest - base);

@@ -145,6 +145,36 @@ int main(void) {
   CHECK(b2 && strstr(b2, "\"path\":\"/echo?n=2\"") && strstr(b2, "[\"X-Round\",\"one\"]") && !strstr(b2, "two"));
   CHECK(b3 && strstr(b3, "\"path\":\"/echo?n=2\"") && strstr(b3, "[\"X-Round\",\"two\"]"));
   hs_result_unref(s1.kept); hs_result_unref(s2.kept); hs_result_unref(s3.kept);
+  /* Each setter, not only the header ones, makes the next add take a new copy. */
+  hs_request *rr = req_for("/status/418?k=1");
+  CHECK(hs_request_set_double(rr, HS_OPT_RETRY_BASE, 0.01) == HS_OK);
+  CHECK(hs_request_set_int(rr, HS_OPT_RETRY_JITTER, 0) == HS_OK);
+  seen r1 = {0}, r2 = {0};
+  CHECK(hs_client_add(c, rr, on_done, &r1, NULL) == HS_OK);
+  CHECK(hs_request_retry_on_status(rr, 418) == HS_OK);
+  CHECK(hs_client_add(c, rr, on_done, &r2, NULL) == HS_OK);
+  hs_request_free(rr);
+  while (hs_client_pending(c)) CHECK(hs_client_poll(c, 100000, NULL) == HS_OK);
+  CHECK(hs_result_attempt_count(r1.kept) == 1);  /* 418 is not retried by default */
+  CHECK(hs_result_attempt_count(r2.kept) == 3);  /* ... and is after retry_on_status */
+  /* An empty body stays empty on a try record that held a body before. */
+  CHECK(r1.kept && hs_result_status(r1.kept) == 418);
+  hs_result_unref(r1.kept); hs_result_unref(r2.kept);
+  hs_request *rbody = req_for("/status/200?body=hello");
+  seen e1 = {0}, e2 = {0};
+  CHECK(hs_client_add(c, rbody, on_done, &e1, NULL) == HS_OK);
+  while (hs_client_pending(c)) CHECK(hs_client_poll(c, 100000, NULL) == HS_OK);
+  char url204[128];
+  snprintf(url204, sizeof url204, "%s/status/204", base);
+  CHECK(hs_request_set_str(rbody, HS_OPT_URL, url204) == HS_OK);
+  CHECK(hs_client_add(c, rbody, on_done, &e2, NULL) == HS_OK);
+  hs_request_free(rbody);
+  while (hs_client_pending(c)) CHECK(hs_client_poll(c, 100000, NULL) == HS_OK);
+  size_t len1 = 0, len2 = 99;
+  const char *body1 = hs_result_body(e1.kept, &len1), *body2 = hs_result_body(e2.kept, &len2);
+  CHECK(len1 == 5 && strcmp(body1, "hello") == 0);
+  CHECK(len2 == 0 && body2 && strcmp(body2, "") == 0);
+  hs_result_unref(e1.kept); hs_result_unref(e2.kept);
   hs_client_free(c);
 
   FILE *pf = fopen(pidfile, "r");

@@ -67,7 +67,8 @@ int main(void) {
   static const char *locs[] = { "/s200", "/a/b?c=d&e", "/a/./b", "/a/../b", "/x?", "/%41%zz", "/a b",
                                 "/x#frag", "/", "/?q", "/a\\b", "/caf\xc3\xa9",
                                 "http://o:81/p?q", "https://o/", "http://O/p", "http://o/./p", "http://o/p#f",
-                                "http://127.1/", "http://o:080/", "httpx://o/" };
+                                "http://127.1/", "http://o:080/", "httpx://o/", "http://b.test", "http://b.test?q=1",
+                                "http://b.test:81" };
   for (size_t b = 0; b < sizeof bases / sizeof *bases; b++)
     for (size_t l = 0; l < sizeof locs / sizeof *locs; l++) {
       CURLU *u = curl_url();
