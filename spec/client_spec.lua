@@ -107,6 +107,21 @@ describe("hs.client", function()
     c:close()
   end)
 
+  it("leaves a stopped collector stopped", function()
+    local collected = false
+    setmetatable({}, { __gc = function() collected = true end }) -- garbage from here on
+    collectgarbage("stop")
+    local c = hs.client { concurrency = 16 }
+    local results = 0
+    for i = 1, 400 do c:add(B .. "/status/200?body=" .. string.rep("x", 500) .. "&i=" .. i, function() results = results + 1 end) end
+    c:run()
+    c:close()
+    local was_collected = collected
+    collectgarbage("restart")
+    assert.are.equal(400, results)
+    assert.is_false(was_collected)
+  end)
+
   it("run and close deliver what a poll(0) kept for later", function()
     local c = hs.client { concurrency = 8 }
     local done = 0

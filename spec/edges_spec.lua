@@ -76,6 +76,35 @@ describe("engine edges", function()
     assert.is_nil(res.trailers:get("X-T"))
   end)
 
+  it("run_all with a bad item raises, cancels what it added, and leaves nothing behind", function()
+    local c = hs.client {}
+    local ok, err = pcall(c.run_all, c, { B .. "/status/200?stall_ms=200", B .. "/status/201",
+                                         { url = B .. "/status/202", no_such_option = 1 } })
+    assert.is_false(ok)
+    assert.matches("no_such_option", err)
+    c:run() -- the cancelled ones end here
+    assert.are.equal(0, c:pending())
+    assert.are.same({}, c:run_all {})
+    local r = c:run_all { B .. "/status/204" }
+    assert.are.equal(1, #r)
+    assert.are.equal(204, r[1].status)
+    c:close()
+  end)
+
+  it("counts a kept finished request as pending, not its 1xx", function()
+    local c = hs.client { on_interim = function() local t = os.clock() while os.clock() - t < 0.003 do end end }
+    local done = 0
+    c:add(B .. "/status/200?interim=103&interim=103&interim=103", function() done = done + 1 end)
+    local most = 0
+    while done == 0 do
+      local pending = c:poll(0)
+      most = math.max(most, pending)
+      assert.is_true(pending <= 1)
+    end
+    assert.are.equal(1, most)
+    c:close()
+  end)
+
   it("run_all and request{client} refuse before adding anything", function()
     local c = hs.client {}
     local inner_err

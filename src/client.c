@@ -771,8 +771,14 @@ static int first_hop(hs_job *j) {
   j->url = j->req_url;
   j->origin_key = j->first_origin;
   if (!new_result(j, false) || !(j->method = hs__str_common(j->req->method, strlen(j->req->method))) ||
-      !hs__result_add_hop(j->res, j->url, j->method) || new_attempt(j))
+      !hs__result_add_hop(j->res, j->url, j->method) || new_attempt(j)) {
+    /* Out of memory: a result without its hop still says what was asked for. */
+    if (j->res && !j->res->n_hops && !j->res->request_url) {
+      j->res->request_url = hs__strdup(j->req_url);
+      j->res->request_method = hs__str_common(j->req->method, strlen(j->req->method));
+    }
     return -1;
+  }
   return 0;
 }
 

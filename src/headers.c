@@ -6,12 +6,14 @@
 
 #include "internal.h"
 
-static bool block_embedded(const hs_headers *h);
 static int detach_block(hs_headers *h);
 
 int hs__headers_add(hs_headers *h, const char *name, size_t nlen, const char *value, size_t vlen) {
-  if (h->n == h->cap && block_embedded(h) && detach_block(h)) return -1;
-  if (hs__grow((void **)&h->v, &h->cap, h->n, sizeof *h->v)) return -1;
+  if (h->n == h->cap && h->block_inline && detach_block(h)) return -1;
+  size_t cap = h->cap;
+  if (hs__grow((void **)&h->v, &cap, h->n, sizeof *h->v)) return -1;
+  if (cap > UINT32_MAX) return -1;
+  h->cap = (uint32_t)cap;
   char *n = malloc(nlen + 1 + (value ? vlen + 1 : 0));
   if (!n) return -1;
   memcpy(n, name, nlen);
@@ -51,12 +53,6 @@ static bool in_block(const hs_headers *h, const char *p) {
 
 static int is_ows(char c);
 
-/* A list made by hs__headers_set_block holds its entries and its block in one
- * allocation: the block follows the cap entries. */
-static bool block_embedded(const hs_headers *h) {
-  return h->block && h->v && h->block == (char *)(h->v + h->cap);
-}
-
 /* Before the entries may move (grow), the block gets an allocation of its own. */
 static int detach_block(hs_headers *h) {
   char *b = malloc(h->block_len);
@@ -67,12 +63,14 @@ static int detach_block(hs_headers *h) {
     if (h->v[i].value && in_block(h, h->v[i].value)) h->v[i].value = b + (h->v[i].value - h->block);
   }
   h->block = b;
+  h->block_inline = false;
   /* The old block's bytes stay unused in v's allocation until it is freed. */
   return 0;
 }
 
 int hs__headers_set_block(hs_headers *h, const char *data, size_t n) {
   if (h->n || h->v || h->block) return -1; /* for an empty list only */
+  if (n >= UINT32_MAX / 2) return -1;
   /* One entry a line at most: size the list once, with the block behind it. */
   size_t lines = n && data[n - 1] != '\n';
   for (const char *p = data, *end = data + n; (p = memchr(p, '\n', (size_t)(end - p))); p++) lines++;
@@ -82,10 +80,12 @@ int hs__headers_set_block(hs_headers *h, const char *data, size_t n) {
   char *b = (char *)(v + lines);
   memcpy(b, data, n);
   b[n] = '\0';
+  /* A list made here holds its entries and its block in one allocation. */
   h->v = v;
-  h->cap = lines;
+  h->cap = (uint32_t)lines;
   h->block = b;
-  h->block_len = n + 1;
+  h->block_len = (uint32_t)(n + 1);
+  h->block_inline = true;
   char *p = b, *end = b + n;
   while (p < end) {
     char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -135,7 +135,7 @@ int hs__headers_copy(hs_headers *dst, const hs_headers *src) {
 void hs__headers_free(hs_headers *h) {
   for (size_t i = 0; i < h->n; i++)
     if (!in_block(h, h->v[i].name)) free(h->v[i].name);
-  if (!block_embedded(h)) free(h->block);
+  if (!h->block_inline) free(h->block);
   free(h->v);
   memset(h, 0, sizeof *h);
 }

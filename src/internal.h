@@ -29,7 +29,11 @@ int hs__grow(void **v, size_t *cap, size_t n, size_t sz);
 /* name and value share one allocation (free name only), or live in the list's
  * block: a whole head copied once and cut in place (hs__headers_set_block). */
 typedef struct hs_header { char *name; char *value; } hs_header;
-typedef struct hs_headers { hs_header *v; size_t n, cap; char *block; size_t block_len; } hs_headers;
+typedef struct hs_headers {
+  hs_header *v; uint32_t n, cap;
+  char *block; uint32_t block_len;
+  bool block_inline;          /* block lives in v's allocation, after the cap entries */
+} hs_headers;
 
 int hs__headers_add(hs_headers *h, const char *name, size_t nlen, const char *value, size_t vlen);
 int hs__headers_addz(hs_headers *h, const char *name, const char *value);

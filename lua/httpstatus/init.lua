@@ -288,12 +288,14 @@ function Client:poll(timeout)
   if timeout ~= nil and type(timeout) ~= "number" then error("bad argument #1 to 'poll' (number expected)", 2) end
   timeout = timeout or 0
   -- poll(0): the engine works for its slice (core:poll), the callbacks for one of
-  -- their own; what does not fit waits for the next poll(0).
+  -- their own (shared with what was kept from the last poll, if any); what does not
+  -- fit waits for the next poll(0).
   local sliced = timeout == 0
   if sliced then self.core:start_slice() end
   local stopped, ran = self:_drain(sliced)
   if stopped then return self:pending() end
   local ids, values = self.core:poll(timeout)
+  if sliced and not ran then self.core:start_slice() end -- the callbacks' slice starts after the engine's
   self:_dispatch(ids, values, 1, sliced, ran)
   return self:pending()
 end
@@ -317,17 +319,25 @@ function Client:run_all(list)
   local plain = self.fast and self.defaults.on_interim == nil
   local base
   self.collect = out
-  for i, spec in ipairs(list) do
-    local id
-    if plain and type(spec) == "string" then
-      id = self.core:add_url(spec, false)
-    else
-      slow[i] = self:add(spec)
-      id = slow[i].id
+  local ok, err = pcall(function()
+    for i, spec in ipairs(list) do
+      local id
+      if plain and type(spec) == "string" then
+        id = self.core:add_url(spec, false)
+      else
+        slow[i] = self:add(spec)
+        id = slow[i].id
+      end
+      base = base or id
+      assert(id == base + i - 1, "run_all: the client's ids are not consecutive")
+      self.collect_base, self.collect_end = base, id + 1
     end
-    base = base or id
-    assert(id == base + i - 1, "run_all: the client's ids are not consecutive")
-    self.collect_base, self.collect_end = base, id + 1
+  end)
+  if not ok then
+    -- A bad item: what was added of this list is cancelled, and nothing of it is kept.
+    for id = base or 1, (self.collect_end or 1) - 1 do self.core:cancel(id) end
+    self.collect, self.collect_base, self.collect_end = nil, nil, nil
+    error(err, 0)
   end
   self:run()
   self.collect, self.collect_base, self.collect_end = nil, nil, nil
@@ -343,8 +353,12 @@ end
 
 function Client:pending()
   if self.closed then return 0 end
-  local b = self.backlog
-  return self.core:pending() + (b and #b[1] - b[3] + 1 or 0)
+  local n, b = self.core:pending(), self.backlog
+  if b then -- finished requests still to be delivered (1xx events, negative ids, are not requests)
+    local ids = b[1]
+    for i = b[3], #ids do if ids[i] > 0 then n = n + 1 end end
+  end
+  return n
 end
 
 function Client:await(h)

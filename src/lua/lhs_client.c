@@ -70,7 +70,7 @@ static void push_events(lua_State *L, lclient *u) {
   /* A result userdata is small to Lua and holds about a kilobyte outside it: the
    * collector is told, so that results nobody keeps are freed at the pace they come
    * (their memory then serves the next ones while it is still in cache). */
-  if (held >= 1024) lua_gc(L, LUA_GCSTEP, (int)(held / 1024));
+  if (held >= 1024 && lua_gc(L, LUA_GCISRUNNING)) lua_gc(L, LUA_GCSTEP, (int)(held / 1024));
 }
 
 static void drop_events(lclient *u) {
