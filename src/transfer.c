@@ -176,8 +176,11 @@ static int line_sent(const char *line) {
 }
 
 static int write_sent_head(hs_job *j, const struct curl_slist *lines, bool cacheable) {
+  /* Only a URL libcurl sends as written (its wire URL is the URL itself, which is
+   * what a plain one gets: client.c); one libcurl rewrites (dot segments, other
+   * host forms) goes the long way. */
   const char *u = j->wire_url;
-  if (strncmp(u, "http://", 7)) return -1;
+  if (u != j->url || strncmp(u, "http://", 7)) return -1;
   /* libcurl would go through a proxy from the environment, and say so in the head. */
   const char *env[] = { "http_proxy", "all_proxy", "ALL_PROXY" };
   for (size_t i = 0; i < sizeof env / sizeof *env; i++) {
