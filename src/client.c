@@ -178,15 +178,13 @@ static void active_remove(hs_client *c, hs_job *j) {
 
 /* A queued request has no result yet (it costs its request and little else);
  * one that ends before its first try gets one here, keeping what was asked for. */
-static const char *asked_url(const hs_job *j) { return j->req_url; }
-
 static hs_result *new_result(hs_job *j, bool keep_asked) {
   if (j->res) return j->res;
   hs_result *r = j->res = hs__result_new();
   if (!r) return NULL;
   r->show_secrets = j->req->show_secrets;
   if (keep_asked) {
-    r->request_url = hs__strdup(asked_url(j));
+    r->request_url = hs__strdup(j->req_url);
     r->request_method = hs__str_common(j->req->method, strlen(j->req->method));
   }
   return r;
@@ -352,7 +350,7 @@ static int remember(hs_job *j, const char *method, const char *normal) {
 /* The first hop's key, made when the first redirect comes: most requests have none. */
 static int remember_first(hs_job *j) {
   hs_url_facts f;
-  int rc = hs__url_facts(asked_url(j), &f, true) == 0 && f.normal ? remember(j, j->req->method, f.normal) : -1;
+  int rc = hs__url_facts(j->req_url, &f, true) == 0 && f.normal ? remember(j, j->req->method, f.normal) : -1;
   hs__url_facts_free(&f);
   return rc;
 }
@@ -829,7 +827,7 @@ static hs_code add_job(hs_client *c, hs_job *j, hs_callback cb, hs_interim_callb
 
   /* A URL that does not parse, or is not http(s), is data in the result, not an error. */
   hs_url_facts f;
-  int parsed = hs__url_facts(asked_url(j), &f, false) == 0;
+  int parsed = hs__url_facts(j->req_url, &f, false) == 0;
   origin *o = NULL;
   if (!parsed || !f.origin) {
     job_fail(c, j, HS_ERR_URL, "the URL does not parse");

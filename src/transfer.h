@@ -33,7 +33,7 @@ typedef struct hs_try {
 
 typedef struct hs_job {
   uint64_t id;
-  hs_request *req;            /* the job's own copy, or shared (then url is the job's) */
+  hs_request *req;            /* the options, shared with other jobs (refcounted) */
   char *req_url;              /* the URL asked for (it follows the job in its allocation) */
   hs_result *res;
   hs_callback cb;
@@ -46,8 +46,8 @@ typedef struct hs_job {
   size_t origin_index;
   int64_t t_added, t_enqueued, t_first_try, wake_at;
   /* the current hop */
-  char *url, *method;
-  char *wire_url;             /* url without its fragment, for libcurl */
+  char *url, *method;         /* url is req_url on the first hop (client.c drop_hop_strings) */
+  char *wire_url;             /* url without its fragment, for libcurl: url itself for a plain one */
   const char *origin_key;     /* "scheme://host:port" of url: the client's origin key */
   const char *first_origin;   /* of the first hop: credentials stay on it */
   bool send_body, drop_content_headers, stripped, no_expect;
