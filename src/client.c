@@ -55,6 +55,7 @@ struct hs_client {
    * adds that follow with the same object and gen: a host that sets only the URL
    * between adds pays for one copy. */
   const hs_request *share_src; uint64_t share_gen; hs_request *shared;
+  bool env_proxy;             /* hs__proxy_in_env, read at the start of each poll */
   bool in_callback;
   bool free_requested;        /* hs_client_free from a callback: done when the poll ends */
 };
@@ -285,7 +286,7 @@ static void job_start(hs_client *c, hs_job *j) {
   if (!easy) { job_fail(c, j, HS_ERR_OTHER, "curl_easy_init failed"); return; }
   if (!j->t) j->t = p.t;
   else hs__transfer_free(p.t);
-  const char *err = hs__transfer_setup(j, easy, &p.configured, left == INT64_MAX ? 0 : left);
+  const char *err = hs__transfer_setup(j, easy, &p.configured, left == INT64_MAX ? 0 : left, c->env_proxy);
   if (!err && curl_multi_add_handle(c->multi, easy) != CURLM_OK) err = "curl_multi_add_handle failed";
   if (err) {
     hs__transfer_reset(j);
@@ -863,6 +864,7 @@ hs_code hs_client_poll(hs_client *c, int64_t timeout_us, size_t *pending) {
    * leaves the rest for the next call (next_timeout then says 0). */
   int64_t now = hs__now_us();
   c->deadline = timeout_us == 0 ? now + HS_POLL_BUDGET_US : INT64_MAX;
+  c->env_proxy = hs__proxy_in_env();
   run_timers(c, now);
   dispatch(c, now);
   /* One wait per poll: for the sockets, libcurl's timer or ours, whichever comes first. */

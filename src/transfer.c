@@ -181,12 +181,7 @@ static int write_sent_head(hs_job *j, const struct curl_slist *lines, bool cache
    * host forms) goes the long way. */
   const char *u = j->wire_url;
   if (u != j->url || strncmp(u, "http://", 7)) return -1;
-  /* libcurl would go through a proxy from the environment, and say so in the head. */
-  const char *env[] = { "http_proxy", "all_proxy", "ALL_PROXY" };
-  for (size_t i = 0; i < sizeof env / sizeof *env; i++) {
-    const char *v = getenv(env[i]);
-    if (v && *v) return -1;
-  }
+
   const char *host = u + 7, *p = host;
   while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-') p++;
   size_t host_len = (size_t)(p - host), port_len = 0;
@@ -358,7 +353,16 @@ static CURLcode set_rare(hs_job *j, CURL *easy) {
   return rc;
 }
 
-const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t timeout_us) {
+bool hs__proxy_in_env(void) {
+  const char *env[] = { "http_proxy", "all_proxy", "ALL_PROXY" };
+  for (size_t i = 0; i < sizeof env / sizeof *env; i++) {
+    const char *v = getenv(env[i]);
+    if (v && *v) return true;
+  }
+  return false;
+}
+
+const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t timeout_us, bool env_proxy) {
   const hs_request *req = j->req;
   if (!j->t && !(j->t = calloc(1, sizeof *j->t))) return "out of memory";
   if (j->res->trailers) hs__headers_free(j->res->trailers); /* the last response's, not every try's */
@@ -394,7 +398,8 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t 
   }
   /* Plain http: the request head is written here from what libcurl is given
    * (write_sent_head), so libcurl need not format its info lines for us. */
-  bool verbose = !(j->t->plain && write_sent_head(j, lines, shared) == 0);
+  /* A proxy from the environment would show in the head (libcurl reads it per transfer). */
+  bool verbose = !(j->t->plain && !env_proxy && write_sent_head(j, lines, shared) == 0);
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
   SET(CURLOPT_URL, wire_url);
   SET(CURLOPT_PRIVATE, j);

@@ -61,7 +61,10 @@ typedef struct hs_job {
 /* Returns NULL or a message saying why the handle could not be set up (j->t is
  * made here and dropped by hs__transfer_reset). *configured: the handle already
  * holds a plain try's options (a pooled handle); set to whether it does now. */
-const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t timeout_us);
+const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t timeout_us, bool env_proxy);
+/* Whether libcurl would take an http proxy from the environment (http_proxy, all_proxy):
+ * read once a poll, not for every try. */
+bool hs__proxy_in_env(void);
 /* Readies a finished try's handle for the pool; returns whether it stays configured. */
 bool hs__transfer_release(CURL *easy, bool plain);
 /* Records into j->res what the finished try got: timing, status, headers, errors.

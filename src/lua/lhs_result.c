@@ -10,6 +10,7 @@ typedef struct lresult { hs_result *r; } lresult;
 
 static const char HEADERS_MT = 0; /* registry keys: addresses only */
 static const char METHODS = 0;
+static const char RESULT_MT = 0; /* the result metatable again, by address: no name to look up */
 /* result userdata -> its cache table (fields set on it, tables built from it), weak
  * keys: a result carries no user value of its own, which keeps 100,000 kept results
  * 24 bytes each smaller, and the collector skips them when marking. */
@@ -238,8 +239,22 @@ static bool is_scalar(const char *k) {
   return false;
 }
 
+/* luaL_checkudata(L, 1, LHS_RESULT) without looking the metatable up by its name
+ * (a string lookup on every field read of every result). */
+static lresult *check_result(lua_State *L) {
+  lresult *u = lua_touserdata(L, 1);
+  if (u && lua_getmetatable(L, 1)) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &RESULT_MT);
+    bool same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    if (same) return u;
+  }
+  luaL_typeerror(L, 1, LHS_RESULT);
+  return NULL;
+}
+
 static int res_index(lua_State *L) {
-  lresult *u = luaL_checkudata(L, 1, LHS_RESULT);
+  lresult *u = check_result(L);
   /* A number, boolean or short string is made again on each read (read-only, see
    * res_newindex): a batch that reads res.status of 100,000 results keeps no table
    * for each, and the commonest read takes the shortest way. */
@@ -265,7 +280,7 @@ static int res_index(lua_State *L) {
 }
 
 static int res_newindex(lua_State *L) {
-  luaL_checkudata(L, 1, LHS_RESULT);
+  check_result(L);
   if (lua_type(L, 2) == LUA_TSTRING && is_scalar(lua_tostring(L, 2)))
     return luaL_error(L, "the result's field '%s' is read-only", lua_tostring(L, 2));
   push_cache(L, true);
@@ -276,14 +291,14 @@ static int res_newindex(lua_State *L) {
 }
 
 static int res_gc(lua_State *L) {
-  lresult *u = luaL_checkudata(L, 1, LHS_RESULT);
+  lresult *u = check_result(L);
   hs_result_unref(u->r);
   u->r = NULL;
   return 0;
 }
 
 static int res_to_json(lua_State *L) {
-  lresult *u = luaL_checkudata(L, 1, LHS_RESULT);
+  lresult *u = check_result(L);
   int show = lua_toboolean(L, 2);
   char *json = hs_result_to_json(u->r, show);
   if (!json) return luaL_error(L, "out of memory");
@@ -293,7 +308,7 @@ static int res_to_json(lua_State *L) {
 }
 
 static int res_tostring(lua_State *L) {
-  luaL_checkudata(L, 1, LHS_RESULT);
+  check_result(L);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &METHODS);
   if (lua_getfield(L, -1, "summary") != LUA_TFUNCTION) { lua_pushliteral(L, "httpstatus.result"); return 1; }
   lua_pushvalue(L, 1);
@@ -304,7 +319,8 @@ static int res_tostring(lua_State *L) {
 void lhs_result_push(lua_State *L, hs_result *r) {
   lresult *u = lua_newuserdatauv(L, sizeof *u, 0);
   u->r = NULL;
-  luaL_setmetatable(L, LHS_RESULT);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &RESULT_MT);
+  lua_setmetatable(L, -2);
   hs_result_ref(r);
   u->r = r;
 }
@@ -330,7 +346,7 @@ int lhs_open_result(lua_State *L) {
     lua_pushliteral(L, "httpstatus.result");
     lua_setfield(L, -2, "__name");
   }
-  lua_pop(L, 1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &RESULT_MT);
   lua_newtable(L);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &METHODS);
   lua_newtable(L);
