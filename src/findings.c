@@ -63,6 +63,13 @@ static const char *reason(int code) {
   const char *s = hs_status_reason(code);
   return s ? s : "";
 }
+/* The rule's finding, msg, for every hop answered `status` without header `name`. */
+static void status_without(rule_ctx *x, int status, const char *name, const char *msg) {
+  EACH_HOP(x, i, h) {
+    if (h->status == status && !hdr(h, name)) FIND(x, (int)i, "%s", msg);
+  }
+}
+
 static bool is_followable(int s) { return s == 301 || s == 302 || s == 303 || s == 307 || s == 308; }
 static bool is_last(const rule_ctx *x, size_t i) { return i + 1 == x->r->n_hops; }
 static bool ieq(const char *a, const char *b) { return a && b && strcasecmp(a, b) == 0; }
@@ -202,14 +209,11 @@ static void early_hints_without_link(rule_ctx *x) {
 }
 
 static void missing_upgrade(rule_ctx *x) {
-  EACH_HOP(x, i, h) {
-    if (h->status == 101 && !hdr(h, "upgrade"))
-      FIND(x, (int)i, "101 Switching Protocols without an Upgrade header: the server switched "
-           "protocols without saying to which");
-    else if (h->status == 426 && !hdr(h, "upgrade"))
-      FIND(x, (int)i, "426 Upgrade Required without an Upgrade header: the server wants another "
-           "protocol but does not say which");
-  }
+  /* Both are final answers: a result has one of them at most. */
+  status_without(x, 101, "upgrade", "101 Switching Protocols without an Upgrade header: the server switched "
+                 "protocols without saying to which");
+  status_without(x, 426, "upgrade", "426 Upgrade Required without an Upgrade header: the server wants another "
+                 "protocol but does not say which");
 }
 
 static void unrequested_upgrade(rule_ctx *x) {
@@ -425,19 +429,13 @@ static void not_modified_unconditional(rule_ctx *x) {
 /* ---- 4xx ------------------------------------------------------------------------------ */
 
 static void missing_www_authenticate(rule_ctx *x) {
-  EACH_HOP(x, i, h) {
-    if (h->status == 401 && !hdr(h, "www-authenticate"))
-      FIND(x, (int)i, "401 Unauthorized without WWW-Authenticate: the client is not told which "
-           "authentication scheme to use");
-  }
+  status_without(x, 401, "www-authenticate", "401 Unauthorized without WWW-Authenticate: the client is "
+                 "not told which authentication scheme to use");
 }
 
 static void missing_proxy_authenticate(rule_ctx *x) {
-  EACH_HOP(x, i, h) {
-    if (h->status == 407 && !hdr(h, "proxy-authenticate"))
-      FIND(x, (int)i, "407 Proxy Authentication Required without Proxy-Authenticate: the client is "
-           "not told how to authenticate to the proxy");
-  }
+  status_without(x, 407, "proxy-authenticate", "407 Proxy Authentication Required without "
+                 "Proxy-Authenticate: the client is not told how to authenticate to the proxy");
 }
 
 static void auth_challenge(rule_ctx *x) {
@@ -456,11 +454,8 @@ static void auth_challenge(rule_ctx *x) {
 }
 
 static void missing_allow(rule_ctx *x) {
-  EACH_HOP(x, i, h) {
-    if (h->status == 405 && !hdr(h, "allow"))
-      FIND(x, (int)i, "405 Method Not Allowed without an Allow header: the client is not told which "
-           "methods would work");
-  }
+  status_without(x, 405, "allow", "405 Method Not Allowed without an Allow header: the client is not "
+                 "told which methods would work");
 }
 
 static void allowed_methods(rule_ctx *x) {
