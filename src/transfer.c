@@ -158,12 +158,6 @@ static int add_header(struct curl_slist **list, const char *name, const char *va
   return 0;
 }
 
-/* The request head libcurl writes for a plain http try, from the same inputs:
- * "Host" and "Accept: * / *" of its own, then our header lines as given (the
- * User-Agent among them). spec/request_spec.lua compares it with what the test
- * server received. Returns -1 when the head is not that simple (https, a host in
- * another form, a line that replaces or removes one of libcurl's): libcurl shows
- * it then (CURLOPT_VERBOSE). */
 /* libcurl's rule for a header line it is given (Curl_add_custom_headers): a line
  * with nothing but white space after its first colon is not sent. Returns 1 (sent),
  * 0 (not sent), or -1 for a line this does not follow ("Name;" and the like). */
@@ -175,26 +169,20 @@ static int line_sent(const char *line) {
   return *v != '\0';
 }
 
+/* The request head libcurl writes for a plain http try, from the same inputs:
+ * "Host" and "Accept: * / *" of its own, then our header lines as given (the
+ * User-Agent among them). spec/request_spec.lua compares it with what the test
+ * server received. Returns -1 when the head is not that simple (https, a URL
+ * libcurl rewrites, a line that replaces or removes one of libcurl's): libcurl
+ * shows it then (CURLOPT_VERBOSE). */
 static int write_sent_head(hs_job *j, const struct curl_slist *lines, bool cacheable) {
-  /* Only a URL libcurl sends as written (its wire URL is the URL itself, which is
-   * what a plain one gets: client.c); one libcurl rewrites (dot segments, other
-   * host forms) goes the long way. */
-  const char *u = j->wire_url;
-  if (u != j->url || strncmp(u, "http://", 7)) return -1;
-
-  const char *host = u + 7, *p = host;
-  while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-') p++;
-  size_t host_len = (size_t)(p - host), port_len = 0;
-  if (!host_len || host[host_len - 1] == '.') return -1;
-  const char *port = NULL;
-  if (*p == ':') {
-    port = ++p;
-    while (*p >= '0' && *p <= '9') p++;
-    port_len = (size_t)(p - port);
-    if (!port_len || port[0] == '0') return -1;
-    if (port_len == 2 && !memcmp(port, "80", 2)) port = NULL; /* libcurl leaves out the default */
-  }
-  if (*p && *p != '/' && *p != '?') return -1;
+  /* A plain URL is its own wire URL (client.c); one libcurl rewrites (dot
+   * segments, other host forms) goes the long way. */
+  hs_url_plain u;
+  if (j->wire_url != j->url || !hs__url_plain(j->url, &u) || strcmp(u.scheme, "http")) return -1;
+  const char *host = u.host, *port = u.given, *p = u.rest;
+  size_t host_len = u.host_len, port_len = u.given_len;
+  if (port && port_len == 2 && !memcmp(port, "80", 2)) port = NULL; /* libcurl leaves out the default */
   /* What libcurl will count as sent (CURLINFO_REQUEST_SIZE): "GET path HTTP/1.1",
    * the head, an empty line. hs__transfer_finish drops the head if it differs. */
   size_t line_len = 4 + (*p == '/' ? 0 : 1) + strlen(p) + 11;

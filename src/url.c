@@ -75,24 +75,13 @@ static bool plain_path(const char *p) {
   return !(p > start && p[-1] == '?'); /* curl_url drops an empty query */
 }
 
-/* The common shape, already normal (lowercase http or https, a lowercase host
- * name or IPv4 address, an optional port, a path and query of plain characters,
- * no dot segments, no fragment), read without building a CURLU: this runs for
- * every request. Anything else goes through curl_url below. */
-typedef struct simple_url {
-  const char *scheme;         /* static "http" or "https" */
-  const char *host; size_t host_len;
-  const char *given; size_t given_len;   /* the port as written, NULL if none */
-  const char *rest;           /* path and query: "" or starts with '/' or '?' */
-} simple_url;
-
 static long digits_value(const char *p, size_t n) {
   long v = 0;
   while (n--) v = v * 10 + (*p++ - '0');
   return v;
 }
 
-static bool simple_parse(const char *url, simple_url *u) {
+bool hs__url_plain(const char *url, hs_url_plain *u) {
   const char *p;
   if (!strncmp(url, "http://", 7)) u->scheme = "http", p = url + 7;
   else if (!strncmp(url, "https://", 8)) u->scheme = "https", p = url + 8;
@@ -149,8 +138,8 @@ static char *join(const piece *v, size_t count) {
 }
 
 static int simple_facts(const char *url, hs_url_facts *f, bool normal) {
-  simple_url u;
-  if (!simple_parse(url, &u)) return -1;
+  hs_url_plain u;
+  if (!hs__url_plain(url, &u)) return -1;
   size_t slen = strlen(u.scheme);
   const char *def = slen == 5 ? "443" : "80";
   size_t dlen = strlen(def);
@@ -179,11 +168,11 @@ char *hs__url_resolve(const char *base, const char *location) {
   /* The common cases need no CURLU: a plain absolute URL stays as it is (unless it
    * inherits the base's fragment), and an absolute path ("/next") on a plain base is
    * the base's scheme and authority followed by the path as written. */
-  simple_url su;
-  if (location[0] == 'h' && !strchr(base, '#') && simple_parse(location, &su) && *su.rest == '/')
+  hs_url_plain su;
+  if (location[0] == 'h' && !strchr(base, '#') && hs__url_plain(location, &su) && *su.rest == '/')
     return hs__strdup(location); /* with a path: curl_url would add the "/" of an empty one */
   if (location[0] == '/' && location[1] != '/' && plain_path(location)) {
-    if (simple_parse(base, &su)) {
+    if (hs__url_plain(base, &su)) {
       size_t prefix = (size_t)(su.rest - base);
       char *out = malloc(prefix + strlen(location) + 1);
       if (out) {

@@ -12,6 +12,18 @@ char *hs__url_normalize(const char *url);
  * inherits base's fragment when location has none (RFC 9110 §10.2.2). */
 char *hs__url_resolve(const char *base, const char *location);
 
+/* The common shape, already normal (lowercase http or https, a lowercase host
+ * name or IPv4 address, an optional port, a path and query of plain characters,
+ * no dot segments, no fragment): a URL that curl_url and libcurl keep exactly as
+ * written. Read without building a CURLU; false for anything else. */
+typedef struct hs_url_plain {
+  const char *scheme;         /* static "http" or "https" */
+  const char *host; size_t host_len;
+  const char *given; size_t given_len;   /* the port as written, NULL if none */
+  const char *rest;           /* path and query: "" or starts with '/' or '?' */
+} hs_url_plain;
+bool hs__url_plain(const char *url, hs_url_plain *u);
+
 /* Everything the engine needs to know of a hop's URL, from one parse. */
 typedef struct hs_url_facts {
   char scheme[16]; /* lowercase; empty if none (a longer one is cut: only http and https are fetched) */
