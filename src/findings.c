@@ -41,8 +41,7 @@ static void finding(rule_ctx *x, int hop, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
-  if (hs__result_add_finding(x->r, x->rule->id, hop, "%s", buf) == 0)
-    x->r->findings[x->r->n_findings - 1].severity = x->rule->severity;
+  hs__result_add_finding(x->r, x->rule->id, x->rule->severity, hop, buf);
 }
 
 /* ---- small helpers ------------------------------------------------------------------ */
@@ -93,13 +92,6 @@ static int64_t parse_length(const char *v) {
 static hs_retry_after hop_retry_after(const rule_ctx *x, const hs_hop *h, const char **first) {
   *first = hdr(h, "retry-after");
   return hs__headers_retry_after(&h->headers, (int64_t)(x->r->finished_at ? x->r->finished_at : hs__wall_now()));
-}
-
-/* Where a redirect points: location_url when the engine resolved it (it does when it
- * follows), else resolved here. Newly allocated or NULL. */
-static char *hop_target(const hs_hop *h) {
-  if (h->location_url) return hs__strdup(h->location_url);
-  return h->location ? hs__url_resolve(h->url, h->location) : NULL;
 }
 
 /* The Link header fields of a hop, parsed. */
@@ -316,12 +308,10 @@ static void redirect_without_location(rule_ctx *x) {
   EACH_HOP(x, i, h) {
     int s = h->status;
     if (!is_followable(s)) continue;
-    char *t = hop_target(h);
-    if (!t)
+    if (!h->location_url) /* the engine resolves every Location it gets */
       FIND(x, (int)i, h->location ? "%d with a Location that does not resolve (" CLIP "); not followed"
                                   : "%d without a Location header%s; nothing to follow",
            s, h->location ? h->location : "");
-    free(t);
   }
 }
 
@@ -347,18 +337,18 @@ static void method_changed_to_get(rule_ctx *x) {
 static void permanent_redirect(rule_ctx *x) {
   EACH_HOP(x, i, h) {
     if (h->status != 301 && h->status != 308) continue;
-    char *t = hop_target(h);
+    const char *t = h->location_url;
     if (t)
       FIND(x, (int)i, "%d %s is permanent: update stored links from %.200s to %.200s", h->status,
            reason(h->status), h->url, t);
-    free(t);
   }
 }
 
 static void cross_origin_redirect(rule_ctx *x) {
   EACH_HOP(x, i, h) {
     if (!is_followable(h->status)) continue;
-    char *t = hop_target(h), *from = hs__url_origin(h->url), *to = t ? hs__url_origin(t) : NULL;
+    const char *t = h->location_url;
+    char *from = hs__url_origin(h->url), *to = t ? hs__url_origin(t) : NULL;
     if (from && to && strcmp(from, to)) {
       /* What the engine keeps from another origin (API.md, Redirects). */
       const char *dropped = x->r->rq_secret_names ? x->r->rq_secret_names : "";
@@ -367,19 +357,18 @@ static void cross_origin_redirect(rule_ctx *x) {
            followed && dropped[0] ? "; " : "", followed ? dropped : "",
            followed && dropped[0] ? " not sent there (nor to any later hop)" : "");
     }
-    free(t); free(from); free(to);
+    free(from); free(to);
   }
 }
 
 static void https_downgrade(rule_ctx *x) {
   EACH_HOP(x, i, h) {
     if (!is_followable(h->status) || strncasecmp(h->url, "https:", 6)) continue;
-    char *t = hop_target(h);
+    const char *t = h->location_url;
     if (t && strncasecmp(t, "http:", 5) == 0)
       FIND(x, (int)i, "redirect from https to plain http (%.200s)%s", t,
            !is_last(x, i) ? "; followed because allow_downgrade is set"
            : x->r->error == HS_ERR_DOWNGRADE_REFUSED ? "; refused" : "; not followed");
-    free(t);
   }
 }
 

@@ -119,7 +119,7 @@ typedef struct hs_hop {
  * protocol. Kept per hop; a client remembers it per origin, as libcurl shows it
  * only on a new connection. */
 typedef struct hs_tls_info {
-  char *version, *cipher, *subject, *issuer, *expire;
+  char *version, *cipher, *subject, *issuer;
   int64_t not_after;          /* Unix seconds, HS_NONE if unknown */
   bool verified;
 } hs_tls_info;
@@ -158,15 +158,13 @@ struct hs_result {
   int64_t queue_us, total_us; /* before the first try; everything: hs__result_timing sums the rest */
   char *request_url;          /* as given */
   char *request_method;
-  void *userdata;             /* the binding's, e.g. a callback error */
 };
 
 hs_result *hs__result_new(void);
 hs_hop *hs__result_add_hop(hs_result *r, const char *url, const char *method);
 hs_attempt *hs__result_add_attempt(hs_result *r, size_t hop);
 hs_interim *hs__result_add_interim(hs_result *r);
-int hs__result_add_finding(hs_result *r, const char *id, int hop, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+int hs__result_add_finding(hs_result *r, const char *id, const char *severity, int hop, const char *message);
 void hs__result_set_error(hs_result *r, hs_error_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 hs_hop *hs__result_last_hop(const hs_result *r);

@@ -47,19 +47,14 @@ hs_interim *hs__result_add_interim(hs_result *r) {
   return i;
 }
 
-int hs__result_add_finding(hs_result *r, const char *id, int hop, const char *fmt, ...) {
+int hs__result_add_finding(hs_result *r, const char *id, const char *severity, int hop, const char *message) {
   if (hs__grow((void **)&r->findings, &r->cap_findings, r->n_findings, sizeof *r->findings))
     return -1;
-  va_list ap;
-  va_start(ap, fmt);
-  char buf[1024];
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
   hs_finding *f = &r->findings[r->n_findings];
   f->id = id;
-  f->severity = NULL;
+  f->severity = severity;
   f->hop = hop;
-  if (!(f->message = hs__strdup(buf))) return -1;
+  if (!(f->message = hs__strdup(message))) return -1;
   r->n_findings++;
   return 0;
 }

@@ -5,9 +5,12 @@
 #include "retry.h"
 
 hs_retry_after hs__headers_retry_after(const hs_headers *h, int64_t now_unix) {
+  /* One pass: the Retry-After values, and the Date only when there is one. */
   const char *vals[8];
   size_t n = 0;
-  while (n < 8 && (vals[n] = hs__headers_get(h, "retry-after", n))) n++;
+  for (size_t i = 0; i < h->n && n < 8; i++)
+    if (hs__strcaseeq(h->v[i].name, "retry-after")) vals[n++] = h->v[i].value;
+  if (!n) return hs__retry_after_parse(vals, 0, NULL, now_unix);
   return hs__retry_after_parse(vals, n, hs__headers_get(h, "date", 0), now_unix);
 }
 

@@ -11,7 +11,6 @@ hs_tls_info *hs__tls_info_dup(const hs_tls_info *t) {
   c->cipher = hs__strdup(t->cipher);
   c->subject = hs__strdup(t->subject);
   c->issuer = hs__strdup(t->issuer);
-  c->expire = hs__strdup(t->expire);
   c->not_after = t->not_after;
   c->verified = t->verified;
   return c;
@@ -19,7 +18,7 @@ hs_tls_info *hs__tls_info_dup(const hs_tls_info *t) {
 
 void hs__tls_info_free(hs_tls_info *t) {
   if (!t) return;
-  free(t->version); free(t->cipher); free(t->subject); free(t->issuer); free(t->expire);
+  free(t->version); free(t->cipher); free(t->subject); free(t->issuer);
   free(t);
 }
 

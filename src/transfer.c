@@ -493,11 +493,7 @@ static void read_tls(hs_job *j, hs_hop *hop) {
     const char *s = l->data;
     if (!strncmp(s, "Subject:", 8)) { free(t->subject); t->subject = hs__strdup(s + 8); }
     else if (!strncmp(s, "Issuer:", 7)) { free(t->issuer); t->issuer = hs__strdup(s + 7); }
-    else if (!strncmp(s, "Expire date:", 12)) {
-      free(t->expire);
-      t->expire = hs__strdup(s + 12);
-      t->not_after = parse_cert_time(s + 12);
-    }
+    else if (!strncmp(s, "Expire date:", 12)) t->not_after = parse_cert_time(s + 12);
   }
   long verify = 1;
   curl_easy_getinfo(j->t->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
