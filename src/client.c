@@ -179,15 +179,19 @@ static void active_remove(hs_client *c, hs_job *j) {
 
 /* A queued request has no result yet (it costs its request and little else);
  * one that ends before its first try gets one here, keeping what was asked for. */
-static hs_result *new_result(hs_job *j, bool keep_asked) {
+/* What was asked for, kept by a result that has no hop to say it. */
+static void keep_asked(hs_job *j) {
+  if (j->res->request_url) return;
+  j->res->request_url = hs__strdup(j->req_url);
+  j->res->request_method = hs__str_common(j->req->method, strlen(j->req->method));
+}
+
+static hs_result *new_result(hs_job *j, bool with_asked) {
   if (j->res) return j->res;
   hs_result *r = j->res = hs__result_new();
   if (!r) return NULL;
   r->show_secrets = j->req->show_secrets;
-  if (keep_asked) {
-    r->request_url = hs__strdup(j->req_url);
-    r->request_method = hs__str_common(j->req->method, strlen(j->req->method));
-  }
+  if (with_asked) keep_asked(j);
   return r;
 }
 
@@ -232,12 +236,10 @@ static void job_fail(hs_client *c, hs_job *j, hs_error_kind kind, const char *ms
 
 /* ---- scheduling -------------------------------------------------------------------- */
 
+/* Back into the queue of its origin (j->origin_index, set with the hop's URL). */
 static void job_enqueue(hs_client *c, hs_job *j, bool front) {
-  origin *o = origin_get(c, j->origin_key);
-  if (!o) { job_fail(c, j, HS_ERR_OTHER, "out of memory"); return; }
-  j->origin_index = (size_t)(o - c->origins);
   j->t_enqueued = hs__now_us();
-  queue_push(o, j, front);
+  queue_push(&c->origins[j->origin_index], j, front);
 }
 
 static void job_wait(hs_client *c, hs_job *j, int64_t wait_us) {
@@ -284,8 +286,7 @@ static void job_start(hs_client *c, hs_job *j) {
   struct pooled p = c->n_pool ? c->pool[--c->n_pool] : (struct pooled){ curl_easy_init(), false, NULL };
   CURL *easy = p.easy;
   if (!easy) { job_fail(c, j, HS_ERR_OTHER, "curl_easy_init failed"); return; }
-  if (!j->t) j->t = p.t;
-  else hs__transfer_free(p.t);
+  j->t = p.t; /* NULL for a new handle: hs__transfer_setup makes one */
   const char *err = hs__transfer_setup(j, easy, &p.configured, left == INT64_MAX ? 0 : left, c->env_proxy);
   if (!err && curl_multi_add_handle(c->multi, easy) != CURLM_OK) err = "curl_multi_add_handle failed";
   if (err) {
@@ -383,6 +384,7 @@ static void next_hop(hs_client *c, hs_job *j, const char *url, hs_url_facts *f, 
   j->url = hs__strdup(url);
   j->wire_url = f->wire ? f->wire : j->url;
   j->origin_key = o ? o->key : NULL;
+  if (o) j->origin_index = (size_t)(o - c->origins);
   f->wire = NULL;
   drop_hop_strings(j, old_url, old_wire);
   hs__str_free(j->method);
@@ -409,7 +411,7 @@ static bool over_budget(hs_client *c, hs_job *j, int64_t ra, int64_t now) {
 
 static bool follow_redirect(hs_client *c, hs_job *j, hs_hop *hop) {
   int s = hop->status;
-  if (!j->req->follow || s < 300 || s > 399) return false;
+  if (!j->req->follow) return false;
   if (s != 301 && s != 302 && s != 303 && s != 307 && s != 308) return false;
   if (!hop->location_url) return false;
   const char *target = hop->location_url;
@@ -772,10 +774,7 @@ static int first_hop(hs_job *j) {
   if (!new_result(j, false) || !(j->method = hs__str_common(j->req->method, strlen(j->req->method))) ||
       !hs__result_add_hop(j->res, j->url, j->method) || new_attempt(j)) {
     /* Out of memory: a result without its hop still says what was asked for. */
-    if (j->res && !j->res->n_hops && !j->res->request_url) {
-      j->res->request_url = hs__strdup(j->req_url);
-      j->res->request_method = hs__str_common(j->req->method, strlen(j->req->method));
-    }
+    if (j->res && !j->res->n_hops) keep_asked(j);
     return -1;
   }
   return 0;

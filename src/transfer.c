@@ -249,13 +249,7 @@ static int header_lines(const hs_job *j, const char *ua, bool expect, struct cur
     if (skip_header(j, h->name)) continue;
     if (hs__strcaseeq(h->name, "user-agent")) own_ua = false;
   }
-  if (own_ua) {
-    char *line = hs__concat("User-Agent: ", ua, (char *)NULL);
-    struct curl_slist *l = line ? curl_slist_append(list, line) : NULL;
-    free(line);
-    if (!l) return -1;
-    list = l;
-  }
+  if (own_ua && add_header(&list, "User-Agent", ua)) return -1;
   for (size_t i = 0; i < req->headers.n; i++) {
     const hs_header *h = &req->headers.v[i];
     if (!skip_header(j, h->name) && add_header(&list, h->name, h->value)) {
