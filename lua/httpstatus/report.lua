@@ -16,8 +16,7 @@ local function explain_code(hs, code)
   if d.known then
     out[#out + 1] = string.format("%d %s (%s, %s)", d.code, d.reason, d.class:gsub("_", " "), d.spec)
     out[#out + 1] = d.description
-    local advice = require("httpstatus.core").advice(d.code)
-    if advice then out[#out + 1] = "What to do: " .. advice end
+    if d.advice then out[#out + 1] = "What to do: " .. d.advice end
     local flags = {}
     for _, f in ipairs { "retryable", "cacheable", "deprecated", "experimental", "webdav" } do
       if d[f] then flags[#flags + 1] = f end

@@ -24,7 +24,6 @@ typedef struct lclient {
   hs_client *c;
   hs_request *defaults;  /* parsed once, shared by every add_url */
   levent *ev; size_t n_ev, cap_ev;
-  size_t lost;           /* events dropped for want of memory */
 } lclient;
 
 static lclient *check(lua_State *L) {
@@ -34,7 +33,7 @@ static lclient *check(lua_State *L) {
 }
 
 static void record(lclient *u, uint64_t id, hs_result *r, size_t interim) {
-  if (hs__grow((void **)&u->ev, &u->cap_ev, u->n_ev, sizeof *u->ev)) { u->lost++; return; }
+  if (hs__grow((void **)&u->ev, &u->cap_ev, u->n_ev, sizeof *u->ev)) return; /* out of memory: dropped */
   hs_result_ref(r);
   u->ev[u->n_ev++] = (levent){ id, r, interim };
 }

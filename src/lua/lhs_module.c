@@ -40,12 +40,8 @@ static int l_rules(lua_State *L) {
   return 1;
 }
 
-static int l_status_advice(lua_State *L) {
-  lua_pushstring(L, hs_status_advice((int)luaL_checkinteger(L, 1)));
-  return 1;
-}
 
-/* core.check_options(t): raises like request() would, for client defaults. */
+/* core.check_options(t): raises like request() would (httpstatus check validates its options with it). */
 static int l_check_options(lua_State *L) {
   lhs_request_check(L, 1);
   return 0;
@@ -58,7 +54,6 @@ static int open_core(lua_State *L) {
   lhs_open_client(L);
   lua_pushcfunction(L, l_features); lua_setfield(L, -2, "features");
   lua_pushcfunction(L, l_rules); lua_setfield(L, -2, "rules");
-  lua_pushcfunction(L, l_status_advice); lua_setfield(L, -2, "advice");
   lua_pushcfunction(L, l_check_options); lua_setfield(L, -2, "check_options");
   lua_pushstring(L, HS_VERSION_STR); lua_setfield(L, -2, "version");
   return 1;
