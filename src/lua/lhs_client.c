@@ -91,11 +91,20 @@ static int l_client(lua_State *L) {
 }
 
 /* client:add(opts, want_interim) -> id */
+/* A request parsed from Lua options: given its method, and shared with the client
+ * (refcounted) rather than copied. */
+static hs_request *parsed_request(lua_State *L, int idx) {
+  hs_request *req = lhs_request_check(L, idx);
+  if (!req->method && hs_request_set_str(req, HS_OPT_METHOD, req->has_body ? "POST" : "GET"))
+    luaL_error(L, "out of memory");
+  return req;
+}
+
 static int l_add(lua_State *L) {
   lclient *u = check(L);
-  hs_request *req = lhs_request_check(L, 2);
+  hs_request *req = parsed_request(L, 2);
   uint64_t id = 0;
-  hs_code rc = hs_client_add_ex(u->c, req, on_done, lua_toboolean(L, 3) ? on_interim : NULL, u, &id);
+  hs_code rc = hs__client_add_url(u->c, req, req->url, on_done, lua_toboolean(L, 3) ? on_interim : NULL, u, &id);
   if (rc) return luaL_error(L, "cannot add the request: %s", hs_strerror(rc));
   lua_pushinteger(L, (lua_Integer)id);
   return 1;
@@ -104,9 +113,7 @@ static int l_add(lua_State *L) {
 /* client:set_defaults(opts): parsed once (opts must have a url, which is not used). */
 static int l_set_defaults(lua_State *L) {
   lclient *u = check(L);
-  hs_request *req = lhs_request_check(L, 2);
-  if (!req->method && hs_request_set_str(req, HS_OPT_METHOD, req->has_body ? "POST" : "GET"))
-    return luaL_error(L, "out of memory");
+  hs_request *req = parsed_request(L, 2);
   req->refs++; /* ours now; the box on the stack drops its reference when collected */
   hs_request_free(u->defaults);
   u->defaults = req;
