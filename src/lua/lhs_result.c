@@ -149,10 +149,11 @@ static void push_tls(lua_State *L, const hs_result *r) {
   lua_setfield(L, -2, "verified");
 }
 
-/* Pushes field k of r; returns 0 if there is no such field. */
-static int build_field(lua_State *L, const hs_result *r, const char *k) {
+/* The fields made again on each read (numbers, booleans, short strings: read-only,
+ * never cached); pushes k's value, or returns 0 when k is not one of them. */
+static int build_scalar(lua_State *L, const hs_result *r, const char *k) {
   const hs_hop *last = hs__result_last_hop(r);
-  int s = hs_result_status(r);
+  int s = last ? last->status : 0;
   if (!strcmp(k, "status")) { if (s) lua_pushinteger(L, s); else lua_pushnil(L); }
   else if (!strcmp(k, "reason")) lua_pushstring(L, hs_status_reason(s));
   else if (!strcmp(k, "reason_phrase")) lua_pushstring(L, last ? last->reason_phrase : NULL);
@@ -161,12 +162,20 @@ static int build_field(lua_State *L, const hs_result *r, const char *k) {
   else if (!strcmp(k, "url")) lua_pushstring(L, hs_result_url(r));
   else if (!strcmp(k, "method")) lua_pushstring(L, hs_result_method(r));
   else if (!strcmp(k, "http_version")) lua_pushstring(L, last && last->http_version[0] ? last->http_version : NULL);
-  else if (!strcmp(k, "headers")) push_headers(L, last ? &last->headers : &(hs_headers){0});
-  else if (!strcmp(k, "trailers")) { static const hs_headers none; push_headers(L, r->trailers ? r->trailers : &none); }
-  else if (!strcmp(k, "body")) lua_pushlstring(L, r->body ? r->body : "", r->body_len);
   else if (!strcmp(k, "started_at")) lua_pushnumber(L, r->started_at);
   else if (!strcmp(k, "remote_ip")) lua_pushstring(L, last && last->remote_ip[0] ? last->remote_ip : NULL);
   else if (!strcmp(k, "remote_port")) { if (last && last->remote_port) lua_pushinteger(L, last->remote_port); else lua_pushnil(L); }
+  else return 0;
+  return 1;
+}
+
+/* Pushes the table (or body) field k of r, built once and cached by res_index;
+ * returns 0 if there is no such field. */
+static int build_field(lua_State *L, const hs_result *r, const char *k) {
+  const hs_hop *last = hs__result_last_hop(r);
+  if (!strcmp(k, "headers")) push_headers(L, last ? &last->headers : &(hs_headers){0});
+  else if (!strcmp(k, "trailers")) { static const hs_headers none; push_headers(L, r->trailers ? r->trailers : &none); }
+  else if (!strcmp(k, "body")) lua_pushlstring(L, r->body ? r->body : "", r->body_len);
   else if (!strcmp(k, "timing")) push_total_timing(L, r);
   else if (!strcmp(k, "tls")) push_tls(L, r);
   else if (!strcmp(k, "hops")) {
@@ -231,14 +240,6 @@ static int build_field(lua_State *L, const hs_result *r, const char *k) {
   return 1;
 }
 
-static bool is_scalar(const char *k) {
-  static const char *const scalar[] = { "status", "reason", "reason_phrase", "class", "ok", "url", "method",
-                                        "http_version", "started_at", "remote_ip", "remote_port", NULL };
-  for (const char *const *p = scalar; *p; p++)
-    if (!strcmp(k, *p)) return true;
-  return false;
-}
-
 /* luaL_checkudata(L, 1, LHS_RESULT) without looking the metatable up by its name
  * (a string lookup on every field read of every result). */
 static lresult *check_result(lua_State *L) {
@@ -259,7 +260,7 @@ static int res_index(lua_State *L) {
    * res_newindex): a batch that reads res.status of 100,000 results keeps no table
    * for each, and the commonest read takes the shortest way. */
   const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
-  if (k && u->r && is_scalar(k)) return build_field(L, u->r, k);
+  if (k && u->r && build_scalar(L, u->r, k)) return 1;
   lua_rawgetp(L, LUA_REGISTRYINDEX, &METHODS);
   lua_pushvalue(L, 2);
   if (lua_rawget(L, -2) != LUA_TNIL) return 1;
@@ -280,8 +281,8 @@ static int res_index(lua_State *L) {
 }
 
 static int res_newindex(lua_State *L) {
-  check_result(L);
-  if (lua_type(L, 2) == LUA_TSTRING && is_scalar(lua_tostring(L, 2)))
+  lresult *u = check_result(L);
+  if (lua_type(L, 2) == LUA_TSTRING && u->r && build_scalar(L, u->r, lua_tostring(L, 2)))
     return luaL_error(L, "the result's field '%s' is read-only", lua_tostring(L, 2));
   push_cache(L, true);
   lua_pushvalue(L, 2);
