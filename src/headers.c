@@ -51,7 +51,6 @@ static bool in_block(const hs_headers *h, const char *p) {
   return h->block && p >= h->block && p < h->block + h->block_len;
 }
 
-static int is_ows(char c);
 
 /* Before the entries may move (grow), the block gets an allocation of its own. */
 static int detach_block(hs_headers *h) {

@@ -1,5 +1,6 @@
 /* Link header parsing; see link.h for the grammar and the decisions. */
 #include "link.h"
+#include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +26,7 @@ static const char *skip_ows(const char *p) {
   return p;
 }
 
-static char *dup_range(const char *b, const char *e) {
-  size_t n = (size_t)(e - b);
-  char *s = malloc(n + 1);
-  if (!s) return NULL;
-  memcpy(s, b, n);
-  s[n] = '\0';
-  return s;
-}
+static char *dup_range(const char *b, const char *e) { return hs__strndup(b, (size_t)(e - b)); }
 
 static void link_clear(hs_link *l) {
   free(l->href);
@@ -217,10 +211,7 @@ void hs__links_free(hs_links *links) {
 
 const char *hs__link_param(const hs_link *link, const char *name) {
   if (!link || !name) return NULL;
-  for (size_t i = 0; i < link->n_params; i++) {
-    const char *a = link->params[i].name, *b = name;
-    while (*a && to_lower(*a) == to_lower(*b)) a++, b++;
-    if (*a == '\0' && *b == '\0') return link->params[i].value;
-  }
+  for (size_t i = 0; i < link->n_params; i++)
+    if (hs__strcaseeq(link->params[i].name, name)) return link->params[i].value;
   return NULL;
 }

@@ -1,4 +1,4 @@
-/* URL handling through curl_url (never by hand). */
+/* URL handling: plain URLs read by hand (hs__url_plain), everything else through curl_url. */
 #include <ctype.h>
 #include <curl/curl.h>
 #include <stdio.h>

@@ -6,7 +6,8 @@
 
 /* "scheme://host:port" with the default port filled in; NULL if it does not parse. */
 char *hs__url_origin(const char *url);
-/* Lowercase scheme and host, no default port, no fragment: for loop detection. */
+/* Lowercase scheme and host, no default port, no fragment: what hs_url_facts.normal holds
+ * (the loop key); test_url checks the facts against it. */
 char *hs__url_normalize(const char *url);
 /* location resolved against base (RFC 3986 §5); NULL if unusable. Keeps a fragment;
  * inherits base's fragment when location has none (RFC 9110 §10.2.2). */
