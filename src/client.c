@@ -43,7 +43,8 @@ struct hs_client {
   struct pooled { CURL *easy; bool configured; hs_try *t; } *pool; size_t n_pool, cap_pool;
   uint64_t rng;
   int64_t deadline;           /* poll(0) stops starting and delivering past this */
-  int64_t callback_deadline;  /* a binding's callbacks after a poll(0) stop past this (hs__client_start_slice) */
+  int64_t callback_deadline;
+  int started;                /* transfers started by this poll (dispatch runs twice in one) */  /* a binding's callbacks after a poll(0) stop past this (hs__client_start_slice) */
   int64_t queue_deadline;     /* the earliest queue_timeout of a queued request, INT64_MAX: none */
   /* libcurl's sockets and timer (CURLMOPT_SOCKETFUNCTION/TIMERFUNCTION): we poll the
    * sockets ourselves so one poll can act on a bounded number of ready sockets. */
@@ -307,7 +308,6 @@ static void job_start(hs_client *c, hs_job *j) {
 /* Starts queued jobs while the caps allow, taking origins in turn. */
 static void dispatch(hs_client *c, int64_t now) {
   bool progress = true;
-  int started = 0;
   while (c->active < c->concurrency && progress) {
     progress = false;
     for (size_t k = 0; k < c->n_origins && c->active < c->concurrency; k++) {
@@ -315,10 +315,10 @@ static void dispatch(hs_client *c, int64_t now) {
       if (!o->head || o->active >= c->per_host || o->backoff_until > now) continue;
       /* A frame-loop poll starts a few transfers at a time: each new one costs
        * libcurl a connect and a send inside the next curl_multi_perform. */
-      if (c->deadline != INT64_MAX && (started >= HS_POLL_STARTS || hs__now_us() > c->deadline)) return;
+      if (c->deadline != INT64_MAX && (c->started >= HS_POLL_STARTS || hs__now_us() > c->deadline)) return;
       hs_job *j = queue_pop(o);
       job_start(c, j);
-      started++;
+      c->started++;
       progress = true;
     }
     c->rr++;
@@ -864,6 +864,7 @@ hs_code hs_client_poll(hs_client *c, int64_t timeout_us, size_t *pending) {
   int64_t now = hs__now_us();
   c->deadline = timeout_us == 0 ? now + HS_POLL_BUDGET_US : INT64_MAX;
   c->env_proxy = hs__proxy_in_env();
+  c->started = 0;
   run_timers(c, now);
   dispatch(c, now);
   /* One wait per poll: for the sockets, libcurl's timer or ours, whichever comes first. */

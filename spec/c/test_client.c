@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "httpstatus.h"
@@ -175,6 +176,31 @@ int main(void) {
   CHECK(len1 == 5 && strcmp(body1, "hello") == 0);
   CHECK(len2 == 0 && body2 && strcmp(body2, "") == 0);
   hs_result_unref(e1.kept); hs_result_unref(e2.kept);
+  hs_client_free(c);
+
+  /* poll(0) starts at most 2 transfers (a queued request has no result until its
+   * first try starts: hs_client_peek tells), and returns at once by the wall clock
+   * while every request is stalled at the server. */
+  CHECK(hs_client_new(&c, NULL, 64, 64) == HS_OK);
+  hs_request *rq = req_for("/status/200?stall_ms=400");
+  uint64_t ids[20];
+  for (int i = 0; i < 20; i++) CHECK(hs_client_add(c, rq, NULL, NULL, &ids[i]) == HS_OK);
+  hs_request_free(rq);
+  int polls = 0, started_before = 0;
+  while (started_before < 20 && polls < 1000) {
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK(hs_client_poll(c, 0, NULL) == HS_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    CHECK(ms < 100);             /* far below the 400 ms the server stalls */
+    int started = 0;
+    for (int i = 0; i < 20; i++) started += hs_client_peek(c, ids[i]) != NULL;
+    CHECK(started - started_before <= 2);
+    started_before = started;
+    polls++;
+  }
+  CHECK(started_before == 20 && polls >= 10);
   hs_client_free(c);
 
   FILE *pf = fopen(pidfile, "r");
