@@ -169,6 +169,13 @@ describe("hs.request", function()
       assert.are.equal(200, res.status)
     end)
 
+    it("follows 10 redirects by default, not 11", function()
+      assert.are.equal(200, hs.get(B .. "/redirect/10").status)
+      local res = hs.get(B .. "/redirect/11")
+      assert.are.equal("too_many_redirects", res.error.kind)
+      assert.are.equal(11, #res.hops)
+    end)
+
     it("has a one-line tostring and a JSON form with schema 1", function()
       local res = hs.get(B .. "/redirect/2")
       assert.matches("^200 OK GET http://127%.0%.0%.1:%d+/status/200 %(2 redirects, %d+ ms%)$", tostring(res))
