@@ -1,12 +1,16 @@
 /* The same-engine bound: a plain libcurl multi program, nothing of ours.
  * CONC easy handles, each reused for the next URL when its transfer ends,
  * curl_multi_perform + curl_multi_poll (what our engine drives), keep-alive,
- * libcurl following redirects itself (CURLOPT_FOLLOWLOCATION).
+ * libcurl following redirects itself (CURLOPT_FOLLOWLOCATION). It sends the
+ * request head our client sends: libcurl's Host and Accept lines and our
+ * User-Agent line, given the way our engine gives it (CURLOPT_HTTPHEADER), so
+ * that both make the same requests.
  *
  *   hs_bench_raw URLFILE [CONC]   prints one RESULT line (see common.h) */
 #include <curl/curl.h>
 
 #include "common.h"
+#include "httpstatus.h" /* HS_VERSION_STR only: nothing of ours is linked */
 
 static size_t discard(char *p, size_t size, size_t n, void *ud) { (void)p; (void)ud; return size * n; }
 
@@ -23,6 +27,7 @@ int main(int argc, char **argv) {
   CURLM *multi = curl_multi_init();
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)conc);
   curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)conc);
+  struct curl_slist *head = curl_slist_append(NULL, "User-Agent: httpstatus/" HS_VERSION_STR);
   size_t next = 0;
   for (int i = 0; i < conc; i++) {
     CURL *e = curl_easy_init();
@@ -30,6 +35,7 @@ int main(int argc, char **argv) {
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, head);
     curl_easy_setopt(e, CURLOPT_URL, urls.v[next++]);
     curl_multi_add_handle(multi, e);
   }
@@ -62,6 +68,7 @@ int main(int argc, char **argv) {
   }
   double secs = bench_now() - t0;
   curl_multi_cleanup(multi);
+  curl_slist_free_all(head);
   bench_report(&t, secs, base_kb);
   curl_global_cleanup();
   return t.urls == urls.n ? 0 : 1;
