@@ -137,6 +137,40 @@ describe("hs.client", function()
     assert.is_true(alive < 500, alive .. " of 1500 results still alive")
   end)
 
+  it("keeps results whole after their client is gone: request heads, findings, JSON", function()
+    -- A result is a packed copy that shares its hops' request heads with the client's
+    -- other results; each head lives while any result that sent it does.
+    local c = hs.client { concurrency = 4, headers = { ["X-Kept"] = "yes" } }
+    local port = tostring(srv.port)
+    local list = {
+      B .. "/redirect/2?loc=absolute&host=localhost", -- two hosts, two heads
+      B .. "/status/405",                             -- a finding
+    }
+    for i = 1, 50 do list[#list + 1] = B .. "/status/200?i=" .. i end
+    local results = c:run_all(list)
+    c:close()
+    c = nil
+    local keep = { results[1], results[2] }
+    results = nil
+    for _ = 1, 3 do
+      local junk = {}
+      for i = 1, 20000 do junk[i] = { i } end
+      collectgarbage()
+    end
+    local r = keep[1]
+    assert.are.equal(3, #r.hops)
+    assert.are.equal("127.0.0.1:" .. port, r.hops[1].request_headers:get("Host"))
+    assert.are.equal("localhost:" .. port, r.hops[2].request_headers:get("Host"))
+    assert.are.equal("localhost:" .. port, r.hops[3].request_headers:get("Host"))
+    assert.are.equal("yes", r.hops[1].request_headers:get("X-Kept"))
+    local f = keep[2].findings
+    assert.are.equal("missing-allow", f[1] and f[1].id)
+    assert.are.same(f, keep[2].findings)
+    local json = cjson.decode(keep[2]:to_json())
+    assert.are.equal("missing-allow", json.findings[1].id)
+    assert.are.equal(keep[2]:to_json(), keep[2]:to_json())
+  end)
+
   it("keeps a raising client on_interim's error, and a raising resumed coroutine's", function()
     local c = hs.client { on_interim = function() error("interim boom") end }
     local h = c:add(B .. "/status/200?interim=103")

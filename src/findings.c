@@ -847,9 +847,29 @@ static const rule RULES[] = {
 
 void hs__findings_ensure(const hs_result *cr) {
   hs_result *r = (hs_result *)cr; /* findings are a cache of what the result already says */
-  if (!r || r->findings_done) return;
+  if (!r || r->findings_done || r->packed) return;
   r->findings_done = true;
   if (r->rq_findings) hs__findings_run(r);
+}
+
+/* A packed result never changes (nothing would free what it grew). */
+const hs_result *hs__findings_view(const hs_result *r, hs_result *tmp) {
+  if (!r->packed || r->findings_done) {
+    hs__findings_ensure(r);
+    return r;
+  }
+  *tmp = *r;
+  tmp->packed = false;
+  tmp->findings = NULL;
+  tmp->n_findings = tmp->cap_findings = 0;
+  hs__findings_ensure(tmp);
+  return tmp;
+}
+
+void hs__findings_view_end(const hs_result *view, const hs_result *r) {
+  if (view == r) return;
+  for (size_t i = 0; i < view->n_findings; i++) free(view->findings[i].message);
+  free(view->findings);
 }
 
 void hs__findings_run(hs_result *r) {

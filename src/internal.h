@@ -22,6 +22,7 @@ int hs__strcaseeq(const char *a, const char *b);
  * table instead of an allocation each; hs__str_free knows them. */
 char *hs__str_common(const char *s, size_t n);
 void hs__str_free(char *s);
+bool hs__str_is_common(const char *s);
 /* Grows *v (element size sz) to hold at least n+1 elements. 0 or -1. */
 int hs__grow(void **v, size_t *cap, size_t n, size_t sz);
 
@@ -151,6 +152,7 @@ struct hs_result {
   double finished_at;         /* Unix time: findings judge dates against it */
   /* What the findings rules need of the request, kept instead of the request. */
   bool findings_done;         /* findings are worked out on first look */
+  bool packed;                /* a copy in one block its holder owns: never changes (hs__result_pack) */
   bool rq_findings, rq_verify;
   int show_secrets;
   char *rq_http_version;      /* the http_version option, NULL if not set */
@@ -168,6 +170,11 @@ int hs__result_add_finding(hs_result *r, const char *id, const char *severity, i
 void hs__result_set_error(hs_result *r, hs_error_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 hs_hop *hs__result_last_hop(const hs_result *r);
+/* A finished result copied into one block (result_pack.c): size it, then pack into
+ * a block of that size (8-byte aligned). The copy holds no references: its request
+ * heads (hop->sent) must outlive it, and hs_result_ref/unref leave it alone. */
+size_t hs__result_pack_size(const hs_result *r);
+hs_result *hs__result_pack(const hs_result *r, void *block);
 const hs_headers *hs__hop_request_headers(const hs_hop *h);
 /* Drops the last try if it never started, and its hop if that hop had no try:
  * for requests that end (cancel, timeout) between tries. */
@@ -227,8 +234,13 @@ void hs__client_start_slice(hs_client *c);
 /* ---- findings -------------------------------------------------------------- */
 void hs__findings_run(hs_result *r);
 /* Runs the rules once, the first time anyone looks at the findings: a batch that
- * reads only statuses never pays for them. */
+ * reads only statuses never pays for them. Not for a packed result: */
 void hs__findings_ensure(const hs_result *r);
+/* The record to read r's findings from: r itself, or for a packed result whose
+ * findings were not worked out yet, *tmp, a copy of its record with them. Give it
+ * back to hs__findings_view_end. */
+const hs_result *hs__findings_view(const hs_result *r, hs_result *tmp);
+void hs__findings_view_end(const hs_result *view, const hs_result *r);
 
 /* ---- JSON output ----------------------------------------------------------- */
 typedef struct hs_buf { char *p; size_t n, cap; int oom; } hs_buf;

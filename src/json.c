@@ -138,15 +138,17 @@ char *hs_result_to_json(const hs_result *r, int show_secrets) {
   } else {
     hs__buf_adds(&b, "null");
   }
-  hs__findings_ensure(r);
+  hs_result tmp;
+  const hs_result *fr = hs__findings_view(r, &tmp);
   hs__buf_adds(&b, ",\"findings\":[");
-  for (size_t i = 0; i < r->n_findings; i++) {
-    const hs_finding *f = &r->findings[i];
+  for (size_t i = 0; i < fr->n_findings; i++) {
+    const hs_finding *f = &fr->findings[i];
     hs__buf_adds(&b, i ? ",{\"id\":" : "{\"id\":"); str(&b, f->id);
     hs__buf_adds(&b, ",\"severity\":"); str(&b, f->severity);
     hs__buf_adds(&b, ",\"message\":"); str(&b, f->message);
     if (f->hop >= 0) hs__buf_printf(&b, ",\"hop\":%d}", f->hop + 1); else hs__buf_adds(&b, ",\"hop\":null}");
   }
+  hs__findings_view_end(fr, r);
   hs__buf_adds(&b, "]}");
   if (b.oom) { free(b.p); return NULL; }
   return b.p;

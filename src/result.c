@@ -118,10 +118,11 @@ void hs__result_drop_untried(hs_result *r) {
   if (r->n_hops && r->hops[r->n_hops - 1].tries == 0) hop_free(&r->hops[--r->n_hops]);
 }
 
-void hs_result_ref(hs_result *r) { if (r) r->refs++; }
+/* A packed result belongs to whoever holds its block. */
+void hs_result_ref(hs_result *r) { if (r && !r->packed) r->refs++; }
 
 void hs_result_unref(hs_result *r) {
-  if (!r || --r->refs > 0) return;
+  if (!r || r->packed || --r->refs > 0) return;
   for (size_t i = 0; i < r->n_hops; i++) hop_free(&r->hops[i]);
   for (size_t i = 0; i < r->n_interim; i++) {
     hs__str_free(r->interim[i].reason_phrase);

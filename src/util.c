@@ -83,9 +83,12 @@ char *hs__str_common(const char *s, size_t n) {
   return hs__strndup(s, n);
 }
 
+bool hs__str_is_common(const char *s) {
+  return s >= (const char *)common && s < (const char *)(common + N_COMMON);
+}
+
 void hs__str_free(char *s) {
-  if ((const char *)s >= (const char *)common && (const char *)s < (const char *)(common + N_COMMON)) return;
-  free(s);
+  if (!hs__str_is_common(s)) free(s);
 }
 
 int hs__grow(void **v, size_t *cap, size_t n, size_t sz) {

@@ -17,7 +17,7 @@ int lhs_open_client(lua_State *L);
 /* Reads the options table at idx into a new hs_request owned by a userdata box
  * pushed on the stack (so a Lua error cannot leak it). Raises on bad options. */
 hs_request *lhs_request_check(lua_State *L, int idx);
-/* Pushes a result userdata holding a reference to r. */
+/* Pushes a result userdata holding a packed copy of r (r stays the caller's). */
 void lhs_result_push(lua_State *L, hs_result *r);
 /* Pushes the Lua table of one interim response of r. */
 void lhs_interim_push(lua_State *L, const hs_result *r, size_t index);

@@ -8,9 +8,6 @@
 
 #include "lhs.h"
 
-/* What a result holds outside Lua, roughly: a hop, a try, headers (bench/README.md). */
-#define HS_RESULT_SIZE_GUESS 1200
-
 /* An event recorded by the engine's callbacks; turned into Lua values only after
  * hs_client_poll has returned, so a Lua error (out of memory) never unwinds through
  * the engine. */
@@ -24,7 +21,6 @@ typedef struct lclient {
   hs_client *c;
   hs_request *defaults;  /* parsed once, shared by every add_url */
   levent *ev; size_t n_ev, cap_ev;
-  size_t held;           /* bytes outside Lua delivered since the last full collection */
 } lclient;
 
 static lclient *check(lua_State *L) {
@@ -48,7 +44,7 @@ static void on_interim(hs_client *c, uint64_t id, const hs_result *r, size_t ind
 /* Pushes two lists, ids and values (a result userdata, or for a 1xx, -id and a table), for
  * the events recorded, and drops our references. */
 static void push_events(lua_State *L, lclient *u) {
-  size_t n = u->n_ev, held = 0;
+  size_t n = u->n_ev;
   lua_createtable(L, (int)n, 0);
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
@@ -58,7 +54,6 @@ static void push_events(lua_State *L, lclient *u) {
     lua_rawseti(L, -3, (lua_Integer)i + 1);
     if (e->interim == SIZE_MAX) {
       lhs_result_push(L, e->r);
-      held += HS_RESULT_SIZE_GUESS + e->r->body_len;
     } else {
       lhs_interim_push(L, e->r, e->interim);
     }
@@ -67,17 +62,6 @@ static void push_events(lua_State *L, lclient *u) {
     e->r = NULL;
   }
   u->n_ev = 0;
-  /* A result userdata is small to Lua and holds about a kilobyte outside it (its
-   * body more): results nobody keeps are freed by their __gc, so once delivered
-   * results hold more than twice Lua's own heap (and 8 MB), a full cycle runs, as the
-   * collector's pause would have had it seen that memory. (A LUA_GCSTEP of that size
-   * did not finish cycles on a small heap; spec/client_spec.lua measures the RSS.) */
-  u->held += held;
-  size_t heap = (size_t)lua_gc(L, LUA_GCCOUNT) * 1024;
-  if (u->held > 8u << 20 && u->held > 2 * heap && lua_gc(L, LUA_GCISRUNNING)) {
-    u->held = 0;
-    lua_gc(L, LUA_GCCOLLECT);
-  }
 }
 
 static void drop_events(lclient *u) {

@@ -1,6 +1,10 @@
-/* Results in Lua: a userdata holding a reference to the C result. Fields are built
- * on first access and cached in the user value, so a batch that reads only
- * `status` never pays for tables it does not look at. */
+/* Results in Lua: a userdata holding a packed copy of the C result (one block,
+ * result_pack.c), with no finalizer: the collector frees it as any string, and
+ * knows what it weighs. The request heads its hops point to are shared, so the
+ * userdata keeps one anchor per head as user values; an anchor (one per head,
+ * found through a weak table) drops its reference when collected. Fields are
+ * built on first access: a batch that reads only `status` never pays for tables
+ * it does not look at. */
 #include <stdbool.h>
 #include <string.h>
 
@@ -15,6 +19,42 @@ static const char RESULT_MT = 0; /* the result metatable again, by address: no n
  * keys: a result carries no user value of its own, which keeps 100,000 kept results
  * 24 bytes each smaller, and the collector skips them when marking. */
 static const char CACHES = 0;
+static const char ANCHORS = 0;   /* hs_sent_head address -> its anchor, weak values */
+static const char ANCHOR_MT = 0;
+
+typedef struct lanchor { hs_sent_head *s; } lanchor;
+static const char VIEW_MT = 0;
+typedef struct lview { hs_result tmp; const hs_result *view, *r; } lview;
+
+static int view_gc(lua_State *L) {
+  lview *v = lua_touserdata(L, 1);
+  if (v->view) hs__findings_view_end(v->view, v->r);
+  v->view = NULL;
+  return 0;
+}
+
+static int anchor_gc(lua_State *L) {
+  lanchor *a = lua_touserdata(L, 1);
+  hs__sent_head_unref(a->s);
+  a->s = NULL;
+  return 0;
+}
+
+/* Pushes the anchor of s, made on first use. */
+static void push_anchor(lua_State *L, hs_sent_head *s) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &ANCHORS);
+  if (lua_rawgetp(L, -1, s) == LUA_TNIL) {
+    lua_pop(L, 1);
+    lanchor *a = lua_newuserdatauv(L, sizeof *a, 0);
+    a->s = NULL;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &ANCHOR_MT);
+    lua_setmetatable(L, -2);
+    a->s = hs__sent_head_ref(s);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, -3, s);
+  }
+  lua_remove(L, -2);
+}
 
 /* Pushes the cache table of the result at index 1, made if make; returns whether one is pushed. */
 static bool push_cache(lua_State *L, bool make) {
@@ -223,10 +263,17 @@ static int build_field(lua_State *L, const hs_result *r, const char *k) {
     set_int(L, "os_errno", r->os_errno);
     lua_setfield(L, -2, "detail");
   } else if (!strcmp(k, "findings")) {
-    hs__findings_ensure(r);
-    lua_createtable(L, (int)r->n_findings, 0);
-    for (size_t i = 0; i < r->n_findings; i++) {
-      const hs_finding *f = &r->findings[i];
+    /* Findings worked out for a packed result live in a box until the table is made:
+     * a Lua error (no memory) on the way frees them with the box. */
+    lview *v = lua_newuserdatauv(L, sizeof *v, 0);
+    v->view = NULL;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &VIEW_MT);
+    lua_setmetatable(L, -2);
+    v->r = r;
+    const hs_result *fr = v->view = hs__findings_view(r, &v->tmp);
+    lua_createtable(L, (int)fr->n_findings, 0);
+    for (size_t i = 0; i < fr->n_findings; i++) {
+      const hs_finding *f = &fr->findings[i];
       lua_createtable(L, 0, 4);
       set_str(L, "id", f->id);
       set_str(L, "severity", f->severity);
@@ -234,6 +281,9 @@ static int build_field(lua_State *L, const hs_result *r, const char *k) {
       if (f->hop >= 0) set_int(L, "hop", f->hop + 1);
       lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
+    hs__findings_view_end(v->view, r);
+    v->view = NULL;
+    lua_remove(L, -2);
   } else {
     return 0;
   }
@@ -291,13 +341,6 @@ static int res_newindex(lua_State *L) {
   return 0;
 }
 
-static int res_gc(lua_State *L) {
-  lresult *u = check_result(L);
-  hs_result_unref(u->r);
-  u->r = NULL;
-  return 0;
-}
-
 static int res_to_json(lua_State *L) {
   lresult *u = check_result(L);
   int show = lua_toboolean(L, 2);
@@ -318,12 +361,18 @@ static int res_tostring(lua_State *L) {
 }
 
 void lhs_result_push(lua_State *L, hs_result *r) {
-  lresult *u = lua_newuserdatauv(L, sizeof *u, 0);
-  u->r = NULL;
+  size_t size = hs__result_pack_size(r);
+  lresult *u = lua_newuserdatauv(L, sizeof *u + size, (int)r->n_hops);
+  u->r = hs__result_pack(r, u + 1);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &RESULT_MT);
   lua_setmetatable(L, -2);
-  hs_result_ref(r);
-  u->r = r;
+  /* A user value a hop for the head it sent (unset when it repeats the last hop's). */
+  for (size_t i = 0; i < r->n_hops; i++) {
+    hs_sent_head *s = r->hops[i].sent;
+    if (!s || (i && s == r->hops[i - 1].sent)) continue;
+    push_anchor(L, s);
+    lua_setiuservalue(L, -2, (int)i + 1);
+  }
 }
 
 /* core.set_result_methods(methods, headers_mt): the Lua layer's half of the type. */
@@ -341,7 +390,7 @@ static int set_methods(lua_State *L) {
 
 int lhs_open_result(lua_State *L) {
   if (luaL_newmetatable(L, LHS_RESULT)) {
-    const luaL_Reg mt[] = { { "__index", res_index }, { "__newindex", res_newindex }, { "__gc", res_gc },
+    const luaL_Reg mt[] = { { "__index", res_index }, { "__newindex", res_newindex },
                             { "__tostring", res_tostring }, { NULL, NULL } };
     luaL_setfuncs(L, mt, 0);
     lua_pushliteral(L, "httpstatus.result");
@@ -358,6 +407,20 @@ int lhs_open_result(lua_State *L) {
   lua_setfield(L, -2, "__mode");
   lua_setmetatable(L, -2);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &CACHES);
+  lua_newtable(L);
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "v");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &ANCHORS);
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, anchor_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &ANCHOR_MT);
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, view_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &VIEW_MT);
   lua_pushcfunction(L, set_methods);
   lua_setfield(L, -2, "set_result_methods");
   return 0;
