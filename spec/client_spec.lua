@@ -171,6 +171,24 @@ describe("hs.client", function()
     assert.are.equal(keep[2]:to_json(), keep[2]:to_json())
   end)
 
+  it("sets a pooled handle's per-try options again when they change, and only then", function()
+    -- One connection, one handle: every request reuses the last one's handle.
+    local c = hs.client { concurrency = 1 }
+    local function run(url, opts)
+      opts = opts or {}
+      opts.url = B .. url
+      local h = c:add(opts)
+      c:run()
+      return h:result()
+    end
+    assert.are.equal(200, run("/status/200?stall_ms=300").status)             -- no timeout
+    local r = run("/status/200?stall_ms=3000", { timeout = 0.2 })
+    assert.are.equal("timeout", r.error and r.error.kind)                       -- one set
+    assert.are.equal(200, run("/status/200?stall_ms=300").status)             -- and cleared
+    assert.are.equal(200, run("/status/200?stall_ms=300", { timeout = 5 }).status)
+    c:close()
+  end)
+
   it("keeps a raising client on_interim's error, and a raising resumed coroutine's", function()
     local c = hs.client { on_interim = function() error("interim boom") end }
     local h = c:add(B .. "/status/200?interim=103")

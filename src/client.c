@@ -581,9 +581,9 @@ static void read_completions(hs_client *c) {
   int left;
   while ((msg = curl_multi_info_read(c->multi, &left))) {
     if (msg->msg != CURLMSG_DONE) continue;
-    hs_job *j = NULL;
-    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
-    if (j) try_done(c, j, msg->data.result);
+    hs_try *t = NULL;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+    if (t && t->job) try_done(c, t->job, msg->data.result);
   }
 }
 

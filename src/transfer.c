@@ -63,7 +63,7 @@ static void status_line(hs_job *j, const char *line, size_t n) {
 }
 
 static size_t on_header(char *buf, size_t size, size_t nitems, void *ud) {
-  hs_job *j = ud;
+  hs_job *j = ((hs_try *)ud)->job;
   size_t n = size * nitems;
   j->t->header_bytes += n;
   if ((int64_t)j->t->header_bytes > j->req->max_header_bytes) {
@@ -87,7 +87,7 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *ud) {
 }
 
 static size_t on_body(char *buf, size_t size, size_t nmemb, void *ud) {
-  hs_job *j = ud;
+  hs_job *j = ((hs_try *)ud)->job;
   size_t n = size * nmemb;
   int64_t room = j->req->max_body - (int64_t)j->t->body.n;
   if ((int64_t)n > room) {
@@ -106,7 +106,7 @@ static void sent_head(hs_job *j, const char *data, size_t n) {
 }
 
 static int on_debug(CURL *easy, curl_infotype type, char *data, size_t n, void *ud) {
-  hs_job *j = ud;
+  hs_job *j = ((hs_try *)ud)->job;
   if (type == CURLINFO_HEADER_OUT) {
     sent_head(j, data, n);
   } else if (type == CURLINFO_TEXT && n > 21 && memcmp(data, "SSL connection using ", 21) == 0) {
@@ -354,6 +354,7 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t 
   const char *wire_url = j->wire_url;
   if (!wire_url) return "the URL does not parse";
   j->t->plain = is_plain(j);
+  bool was_configured = *configured;
   if (*configured && !j->t->plain) curl_easy_reset(easy);
   CURLcode rc = CURLE_OK;
   if (!*configured || !j->t->plain) rc = set_constant(easy);
@@ -384,19 +385,33 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t 
   bool verbose = !(j->t->plain && !env_proxy && write_sent_head(j, lines, shared) == 0);
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
   SET(CURLOPT_URL, wire_url);
-  SET(CURLOPT_PRIVATE, j);
-  SET(CURLOPT_ERRORBUFFER, j->t->errbuf);
-  SET(CURLOPT_HEADERDATA, j);
-  SET(CURLOPT_WRITEDATA, j);
-  SET(CURLOPT_DEBUGDATA, j);
-  SET(CURLOPT_VERBOSE, verbose ? 1L : 0L);  /* for CURLINFO_HEADER_OUT: what went on the wire */
-  SET(CURLOPT_TIMEOUT_MS, timeout_us > 0 ? (long)((timeout_us + 999) / 1000) : 0L);
-  bool https = strncasecmp(j->url, "https:", 6) == 0;
-  SET(CURLOPT_CERTINFO, https ? 1L : 0L);
-  SET(CURLOPT_SSL_VERIFYPEER, req->verify ? 1L : 0L);
-  SET(CURLOPT_SSL_VERIFYHOST, req->verify ? 2L : 0L);
   SET(CURLOPT_HTTPHEADER, lines);
+  hs_try *t = j->t;
+  t->job = j;
+  hs_try_opts want = {
+    .timeout_ms = timeout_us > 0 ? (long)((timeout_us + 999) / 1000) : 0L,
+    .verbose = verbose,  /* for CURLINFO_HEADER_OUT: what went on the wire */
+    .certinfo = strncasecmp(j->url, "https:", 6) == 0,
+    .verify = req->verify,
+  };
+  /* A pooled handle that stayed configured holds the rest from its last try. */
+  bool fresh = !was_configured || !t->plain;
+  if (fresh) {
+    SET(CURLOPT_PRIVATE, t);
+    SET(CURLOPT_ERRORBUFFER, t->errbuf);
+    SET(CURLOPT_HEADERDATA, t);
+    SET(CURLOPT_WRITEDATA, t);
+    SET(CURLOPT_DEBUGDATA, t);
+  }
+  if (fresh || want.verbose != t->held.verbose) SET(CURLOPT_VERBOSE, want.verbose ? 1L : 0L);
+  if (fresh || want.timeout_ms != t->held.timeout_ms) SET(CURLOPT_TIMEOUT_MS, want.timeout_ms);
+  if (fresh || want.certinfo != t->held.certinfo) SET(CURLOPT_CERTINFO, want.certinfo ? 1L : 0L);
+  if (fresh || want.verify != t->held.verify) {
+    SET(CURLOPT_SSL_VERIFYPEER, want.verify ? 1L : 0L);
+    SET(CURLOPT_SSL_VERIFYHOST, want.verify ? 2L : 0L);
+  }
 #undef SET
+  t->held = want;
   return rc == CURLE_OK ? NULL : curl_easy_strerror(rc);
 }
 
@@ -405,13 +420,9 @@ bool hs__transfer_release(CURL *easy, bool plain) {
     curl_easy_reset(easy);
     return false;
   }
-  /* No pointers into the finished try left behind. */
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
+  /* The header list may go with its request; the other pointers are the try's own,
+   * which stays with the handle. */
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, NULL);
-  curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
-  curl_easy_setopt(easy, CURLOPT_HEADERDATA, NULL);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, NULL);
-  curl_easy_setopt(easy, CURLOPT_DEBUGDATA, NULL);
   return true;
 }
 
@@ -644,7 +655,11 @@ hs_try *hs__transfer_recycle(hs_job *j) {
   if (body.cap > HS_TRY_KEEP_BYTES) free(body.p), memset(&body, 0, sizeof body);
   head.n = body.n = 0;
   head.oom = body.oom = 0;
+  hs_try_opts held = t->held;
+  CURL *easy = t->easy;
   memset(t, 0, sizeof *t);
+  t->easy = easy;
+  t->held = held;
   t->head = head;
   t->body = body;
   return t;

@@ -7,9 +7,20 @@
 
 #include "internal.h"
 
-/* What one try needs while libcurl runs it; only running requests have one. */
+/* The per-try options a pooled handle holds from its last try: set again only
+ * when they change. */
+typedef struct hs_try_opts {
+  long timeout_ms;
+  bool verbose, certinfo, verify;
+} hs_try_opts;
+
+/* What one try needs while libcurl runs it; only running requests have one. It
+ * stays with its easy handle in the pool, so the handle's callbacks, private
+ * pointer and error buffer point to it once and for all. */
 typedef struct hs_try {
   CURL *easy;
+  struct hs_job *job;         /* whose try it is; NULL in the pool */
+  hs_try_opts held;           /* kept across recycling, valid while the handle is configured */
   struct curl_slist *req_headers, *resolve;
   char errbuf[CURL_ERROR_SIZE];
   int64_t t_try;              /* monotonic start of this try */
