@@ -89,16 +89,43 @@ static double rand01(hs_client *c) {
 
 /* ---- origins and queues ----------------------------------------------------- */
 
+static origin *origin_new(hs_client *c, char *key) {
+  if (!key || hs__grow((void **)&c->origins, &c->cap_origins, c->n_origins, sizeof *c->origins)) {
+    free(key);
+    return NULL;
+  }
+  origin *o = &c->origins[c->n_origins++];
+  memset(o, 0, sizeof *o);
+  o->key = key;
+  return o;
+}
+
 static origin *origin_get(hs_client *c, const char *key) {
   for (size_t i = 0; i < c->n_origins; i++)
     if (strcmp(c->origins[i].key, key) == 0) return &c->origins[i];
-  if (hs__grow((void **)&c->origins, &c->cap_origins, c->n_origins, sizeof *c->origins)) return NULL;
-  char *copy = hs__strdup(key);
-  if (!copy) return NULL;
-  origin *o = &c->origins[c->n_origins++];
-  memset(o, 0, sizeof *o);
-  o->key = copy;
-  return o;
+  return origin_new(c, hs__strdup(key));
+}
+
+/* The origin of a plain URL (hs__url_plain), found without writing its key out:
+ * "scheme://host:port", the port as given or the scheme's. */
+static origin *origin_of_plain(hs_client *c, const char *url, const hs_url_plain *u) {
+  size_t prefix = (size_t)(u->host + u->host_len - url); /* "scheme://host" */
+  const char *port = u->given ? u->given : u->scheme[4] == 's' ? "443" : "80";
+  size_t port_len = u->given ? u->given_len : strlen(port);
+  for (size_t i = 0; i < c->n_origins; i++) {
+    const char *k = c->origins[i].key;
+    if (!strncmp(k, url, prefix) && k[prefix] == ':' && !strncmp(k + prefix + 1, port, port_len) &&
+        !k[prefix + 1 + port_len])
+      return &c->origins[i];
+  }
+  char *key = malloc(prefix + 1 + port_len + 1);
+  if (key) {
+    memcpy(key, url, prefix);
+    key[prefix] = ':';
+    memcpy(key + prefix + 1, port, port_len);
+    key[prefix + 1 + port_len] = '\0';
+  }
+  return origin_new(c, key);
 }
 
 static void queue_push(origin *o, hs_job *j, bool front) {
@@ -383,6 +410,8 @@ static void next_hop(hs_client *c, hs_job *j, const char *url, hs_url_facts *f, 
   const origin *o = origin_get(c, f->origin);
   j->url = hs__strdup(url);
   j->wire_url = f->wire ? f->wire : j->url;
+  hs_url_plain u;
+  j->spans = j->url && !f->wire && hs__url_plain(j->url, &u) ? hs__url_spans(j->url, &u) : (hs_url_spans){ 0 };
   j->origin_key = o ? o->key : NULL;
   if (o) j->origin_index = (size_t)(o - c->origins);
   f->wire = NULL;
@@ -651,7 +680,7 @@ static void deliver_interim(hs_client *c, hs_job *j) {
 
 static void deliver(hs_client *c) {
   bool first = true;
-  while (c->done_head && (first || hs__now_us() <= c->deadline)) {
+  while (c->done_head && (first || c->deadline == INT64_MAX || hs__now_us() <= c->deadline)) {
     first = false;
     hs_job *j = c->done_head;
     c->done_head = j->next;
@@ -813,6 +842,17 @@ hs_code hs__client_add_url(hs_client *c, hs_request *shared, const char *url, hs
   return add_job(c, j, cb, icb, userdata, id);
 }
 
+/* What the first try needs of the URL, kept from the one parse at add. */
+static void queue_first(hs_client *c, hs_job *j, origin *o, char *wire_url) {
+  j->first_origin = o->key;
+  j->wire_url = wire_url;
+  j->origin_index = (size_t)(o - c->origins);
+  j->t_enqueued = j->t_added;
+  queue_push(o, j, false);
+  if (j->req->queue_timeout_us && j->t_added + j->req->queue_timeout_us < c->queue_deadline)
+    c->queue_deadline = j->t_added + j->req->queue_timeout_us;
+}
+
 static hs_code add_job(hs_client *c, hs_job *j, hs_callback cb, hs_interim_callback icb, void *userdata,
                        uint64_t *id) {
   j->id = c->next_id++;
@@ -825,6 +865,18 @@ static hs_code add_job(hs_client *c, hs_job *j, hs_callback cb, hs_interim_callb
   c->pending++;
   if (id) *id = j->id;
 
+  /* The common URL, read by hand: its origin found without a key written out. */
+  hs_url_plain u;
+  if (hs__url_plain(j->req_url, &u)) {
+    origin *o = origin_of_plain(c, j->req_url, &u);
+    if (!o) {
+      job_fail(c, j, HS_ERR_OTHER, "out of memory");
+      return HS_OK;
+    }
+    j->spans = hs__url_spans(j->req_url, &u);
+    queue_first(c, j, o, j->req_url);
+    return HS_OK;
+  }
   /* A URL that does not parse, or is not http(s), is data in the result, not an error. */
   hs_url_facts f;
   int parsed = hs__url_facts(j->req_url, &f, false) == 0;
@@ -838,15 +890,8 @@ static hs_code add_job(hs_client *c, hs_job *j, hs_callback cb, hs_interim_callb
   } else if (!(o = origin_get(c, f.origin))) {
     job_fail(c, j, HS_ERR_OTHER, "out of memory");
   } else {
-    /* What the first try needs of the URL, kept from this one parse. */
-    j->first_origin = o->key;
-    j->wire_url = f.wire ? f.wire : j->req_url;
+    queue_first(c, j, o, f.wire ? f.wire : j->req_url);
     f.wire = NULL;
-    j->origin_index = (size_t)(o - c->origins);
-    j->t_enqueued = j->t_added;
-    queue_push(o, j, false);
-    if (j->req->queue_timeout_us && j->t_added + j->req->queue_timeout_us < c->queue_deadline)
-      c->queue_deadline = j->t_added + j->req->queue_timeout_us;
   }
   hs__url_facts_free(&f);
   return HS_OK;

@@ -178,10 +178,10 @@ static int line_sent(const char *line) {
 static int write_sent_head(hs_job *j, const struct curl_slist *lines, bool cacheable) {
   /* A plain URL is its own wire URL (client.c); one libcurl rewrites (dot
    * segments, other host forms) goes the long way. */
-  hs_url_plain u;
-  if (j->wire_url != j->url || !hs__url_plain(j->url, &u) || strcmp(u.scheme, "http")) return -1;
-  const char *host = u.host, *port = u.given, *p = u.rest;
-  size_t host_len = u.host_len, port_len = u.given_len;
+  const hs_url_spans *u = &j->spans;
+  if (j->wire_url != j->url || !u->ok || u->https) return -1;
+  const char *host = j->url + u->host_at, *port = u->port_len ? j->url + u->port_at : NULL, *p = j->url + u->rest_at;
+  size_t host_len = u->host_len, port_len = u->port_len;
   if (port && port_len == 2 && !memcmp(port, "80", 2)) port = NULL; /* libcurl leaves out the default */
   /* What libcurl will count as sent (CURLINFO_REQUEST_SIZE): "GET path HTTP/1.1",
    * the head, an empty line. hs__transfer_finish drops the head if it differs. */
@@ -438,14 +438,16 @@ static void read_timing(hs_job *j, hs_timing *t, bool got_response) {
   CURL *e = j->t->easy;
   /* Only https (or a proxy tunnel) has an app connect time. */
   bool tls = j->req->proxy || strncasecmp(j->url, "https:", 6) == 0;
-  int64_t dns = info_us(e, CURLINFO_NAMELOOKUP_TIME_T), con = info_us(e, CURLINFO_CONNECT_TIME_T),
-          app = tls ? info_us(e, CURLINFO_APPCONNECT_TIME_T) : 0, pre = info_us(e, CURLINFO_PRETRANSFER_TIME_T),
-          start = info_us(e, CURLINFO_STARTTRANSFER_TIME_T), total = info_us(e, CURLINFO_TOTAL_TIME_T);
+  int64_t pre = info_us(e, CURLINFO_PRETRANSFER_TIME_T), start = info_us(e, CURLINFO_STARTTRANSFER_TIME_T),
+          total = info_us(e, CURLINFO_TOTAL_TIME_T);
   long connects = 0;
   curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
   hs__timing_none(t);
   t->reused = connects == 0 && pre > 0;
+  int64_t con = info_us(e, CURLINFO_CONNECT_TIME_T), app = tls ? info_us(e, CURLINFO_APPCONNECT_TIME_T) : 0;
   if (!t->reused) {
+    /* A reused connection (most tries) had no name lookup of its own. */
+    int64_t dns = info_us(e, CURLINFO_NAMELOOKUP_TIME_T);
     if (dns > 0) t->dns = dns;
     if (con > 0) t->connect = con - dns;
     if (app > 0) t->tls = app - con;

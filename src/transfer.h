@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 
 #include "internal.h"
+#include "url.h"
 
 /* The per-try options a pooled handle holds from its last try: set again only
  * when they change. */
@@ -59,6 +60,7 @@ typedef struct hs_job {
   /* the current hop */
   char *url, *method;         /* url is req_url on the first hop (client.c drop_hop_strings) */
   char *wire_url;             /* url without its fragment, for libcurl: url itself for a plain one */
+  hs_url_spans spans;         /* url's parts when it is plain (url.h): its request head is written from them */
   const char *origin_key;     /* "scheme://host:port" of url: the client's origin key */
   const char *first_origin;   /* of the first hop: credentials stay on it */
   bool send_body, drop_content_headers, stripped, no_expect;

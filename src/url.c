@@ -64,12 +64,12 @@ char *hs__url_normalize(const char *url) {
 /* A path and query that curl_url would keep exactly as written: plain characters,
  * no dot segments, no fragment, not ending in an empty query. */
 static bool plain_path(const char *p) {
+  /* The characters of a plain path or query: visible ASCII but # \ " < > ^ ` { | }. */
+  static const uint32_t ok[8] = { 0, 0xaffffff2, 0xafffffff, 0x47fffffe, 0, 0, 0, 0 };
   const char *start = p;
   for (; *p; p++) {
     unsigned char ch = (unsigned char)*p;
-    if (ch <= 0x20 || ch >= 0x7f || ch == '#' || ch == '\\' || ch == '"' || ch == '<' || ch == '>' ||
-        ch == '^' || ch == '`' || ch == '{' || ch == '|' || ch == '}')
-      return false;
+    if (!(ok[ch >> 5] & (1u << (ch & 31)))) return false;
     if (ch == '/' && p[1] == '.') return false; /* dot segments: curl_url resolves them */
   }
   return !(p > start && p[-1] == '?'); /* curl_url drops an empty query */
@@ -123,6 +123,20 @@ bool hs__url_plain(const char *url, hs_url_plain *u) {
   }
   u->rest = p;
   return (!*p || *p == '/' || *p == '?') && plain_path(p);
+}
+
+hs_url_spans hs__url_spans(const char *url, const hs_url_plain *u) {
+  hs_url_spans s = { 0 };
+  size_t end = (size_t)(u->rest - url) + strlen(u->rest);
+  if (end > UINT16_MAX) return s;
+  s.host_at = (uint16_t)(u->host - url);
+  s.host_len = (uint16_t)u->host_len;
+  s.port_at = u->given ? (uint16_t)(u->given - url) : 0;
+  s.port_len = (uint16_t)u->given_len;
+  s.rest_at = (uint16_t)(u->rest - url);
+  s.https = u->scheme[4] == 's';
+  s.ok = true;
+  return s;
 }
 
 /* Pieces of text, joined into one allocation. */

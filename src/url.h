@@ -3,6 +3,7 @@
 #define HS_URL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* "scheme://host:port" with the default port filled in; NULL if it does not parse. */
 char *hs__url_origin(const char *url);
@@ -24,6 +25,14 @@ typedef struct hs_url_plain {
   const char *rest;           /* path and query: "" or starts with '/' or '?' */
 } hs_url_plain;
 bool hs__url_plain(const char *url, hs_url_plain *u);
+/* Where a plain URL's parts lie in it, as offsets: kept with a hop's URL so that
+ * its request head is written without reading the URL again. ok is false when
+ * the URL is not plain (or too long for 16-bit offsets). */
+typedef struct hs_url_spans {
+  uint16_t host_at, host_len, port_at, port_len, rest_at;
+  bool https, ok;
+} hs_url_spans;
+hs_url_spans hs__url_spans(const char *url, const hs_url_plain *u); /* u from hs__url_plain(url) */
 
 /* Everything the engine needs to know of a hop's URL, from one parse. */
 typedef struct hs_url_facts {

@@ -117,6 +117,26 @@ int main(void) {
     }
     hs__url_facts_free(&f);
   }
+  /* Spans (where a plain URL's parts lie) rebuild its origin and its path. */
+  for (size_t i = 0; i < sizeof plain / sizeof *plain; i++) {
+    hs_url_plain u;
+    if (!hs__url_plain(plain[i], &u)) continue;
+    hs_url_spans s = hs__url_spans(plain[i], &u);
+    char built[256];
+    const char *url = plain[i];
+    snprintf(built, sizeof built, "%s://%.*s:%.*s", s.https ? "https" : "http", (int)s.host_len, url + s.host_at,
+             s.port_len ? (int)s.port_len : s.https ? 3 : 2, s.port_len ? url + s.port_at : s.https ? "443" : "80");
+    expect_str(url, strdup(built), hs__url_origin(url), __LINE__);
+    if (!s.ok || strcmp(url + s.rest_at, u.rest)) { fprintf(stderr, "spans: %s\n", url); failures++; }
+  }
+  /* Every byte in a path: plain exactly when it is visible ASCII other than # \ " < > ^ ` { | }. */
+  for (int ch = 1; ch < 256; ch++) {
+    char url[16];
+    snprintf(url, sizeof url, "http://h/a%cb", ch);
+    hs_url_plain u;
+    bool want = ch > 0x20 && ch < 0x7f && !strchr("#\\\"<>^`{|}", ch);
+    if (hs__url_plain(url, &u) != want) { fprintf(stderr, "plain path byte 0x%02x\n", ch); failures++; }
+  }
   {
     hs_url_facts f;
     if (hs__url_facts("not a url", &f, true) == 0) { fprintf(stderr, "facts: parsed garbage\n"); failures++; }
