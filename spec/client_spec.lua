@@ -22,6 +22,27 @@ describe("hs.client", function()
     assert.is_true(stats.max_connections <= 4, "max connections " .. stats.max_connections)
   end)
 
+  it("puts plain and other URLs of one origin in one queue (one per_host cap)", function()
+    -- Plain URLs find their origin without curl_url; the others (dot segments, an
+    -- uppercase host, the default port written out) go through it: same origin key.
+    hs.get(B .. "/stats/reset")
+    local c = hs.client { concurrency = 8, per_host = 1 }
+    local port = tostring(srv.port)
+    local results = c:run_all {
+      B .. "/status/200?stall_ms=40&i=1",
+      "http://127.0.0.1:" .. port .. "/a/../status/200?stall_ms=40&i=2",
+      "HTTP://127.0.0.1:" .. port .. "/status/200?stall_ms=40&i=3",
+      B .. "/status/200?stall_ms=40&i=4#frag",
+    }
+    c:close()
+    for _, r in ipairs(results) do assert.are.equal(200, r.status) end
+    local stats = cjson.decode(hs.get(B .. "/stats").body)
+    assert.are.equal(1, stats.max_in_flight)
+    -- Our queue, not only libcurl's connection limit, held them: each waited in it for
+    -- the one before (a 40 ms stall at least; a queue of its own would start at once).
+    for i = 2, 4 do assert.is_true(results[i].timing.queue >= 0.035, i .. ": " .. results[i].timing.queue) end
+  end)
+
   it("defaults to 64 requests in flight, per_host the same", function()
     hs.get(B .. "/stats/reset")
     local c = hs.client {}
@@ -169,6 +190,31 @@ describe("hs.client", function()
     local json = cjson.decode(keep[2]:to_json())
     assert.are.equal("missing-allow", json.findings[1].id)
     assert.are.equal(keep[2]:to_json(), keep[2]:to_json())
+  end)
+
+  it("refuses to read a collected result's request heads from a finalizer", function()
+    -- Lua runs finalizers newest first: the holder's runs after the anchors' of the
+    -- results it holds, whose heads are gone by then.
+    local seen = {}
+    local holder = setmetatable({}, { __gc = function(t)
+      for _, r in ipairs(t) do
+        seen.status = r.status
+        seen.ok, seen.err = pcall(function() return r.hops end)
+        seen.json_ok = pcall(r.to_json, r)
+      end
+    end })
+    do
+      local c = hs.client { concurrency = 1, headers = { ["X-Finalizer"] = "yes" } }
+      holder[1] = c:run_all({ B .. "/status/200" })[1]
+      c:close()
+    end
+    holder = nil
+    collectgarbage()
+    collectgarbage()
+    assert.are.equal(200, seen.status)
+    assert.is_false(seen.ok)
+    assert.matches("collected", seen.err)
+    assert.is_false(seen.json_ok)
   end)
 
   it("sets a pooled handle's per-try options again when they change, and only then", function()

@@ -116,6 +116,38 @@ describe("https", function()
       assert.are.equal("warning", f[1].severity)
     end)
 
+    it("is set again on a pooled handle: verify off, on, off on one client", function()
+      -- One handle serves every request (concurrency 1); its verify options must follow
+      -- each request's, and its debug output must come back for https after plain http.
+      local c = hs.client { concurrency = 1, retry = false, timeout = 10 }
+      local function one(url, opts)
+        opts = opts or {}
+        opts.url = url
+        local h = c:add(opts)
+        c:run()
+        return h:result()
+      end
+      local plain = "http://127.0.0.1:" .. srv.port .. "/status/200"
+      assert.are.equal(200, one(plain).status) -- the handle starts without debug output
+      local first = one(relay:url("/status/200"), { verify = false })
+      assert.are.equal(200, first.status, error_text(first))
+      assert.is_string(first.tls.version)
+      assert.is_string(first.hops[1].request_headers:get("Host"))
+      local strict = one(relay:url("/status/200"))
+      assert.are.equal("tls", strict.error and strict.error.kind, error_text(strict))
+      local r = one(relay:url("/status/204"), { verify = false })
+      assert.are.equal(204, r.status, error_text(r))
+      assert.is_false(r.tls.verified)
+      assert.are.equal(200, one(plain).status)
+      local again = one(relay:url("/status/200"), { verify = false })
+      assert.are.equal(200, again.status, error_text(again))
+      assert.is_string(again.tls.version)
+      assert.is_string(again.hops[1].request_headers:get("Host"))
+      local last = one(plain)
+      assert.are.equal("127.0.0.1:" .. srv.port, last.hops[1].request_headers:get("Host"))
+      c:close()
+    end)
+
     it("verify = false with ca_file still says verified = false", function()
       local res = get("/status/200", { verify = false, ca_file = relay.ca_file })
       assert.are.equal(200, res.status)

@@ -318,8 +318,8 @@ static void job_start(hs_client *c, hs_job *j) {
   const char *err = hs__transfer_setup(j, easy, &p.configured, left == INT64_MAX ? 0 : left, c->env_proxy);
   if (!err && curl_multi_add_handle(c->multi, easy) != CURLM_OK) err = "curl_multi_add_handle failed";
   if (err) {
+    curl_easy_cleanup(easy); /* before the try record its pointers point to */
     hs__transfer_reset(j);
-    curl_easy_cleanup(easy);
     job_fail(c, j, HS_ERR_OTHER, err);
     return;
   }
@@ -578,8 +578,8 @@ static void try_done(hs_client *c, hs_job *j, CURLcode code) {
       c->n_pool < (size_t)c->concurrency) {
     c->pool[c->n_pool++] = (struct pooled){ easy, hs__transfer_release(easy, plain), t };
   } else {
+    curl_easy_cleanup(easy); /* before the try record its pointers point to */
     hs__transfer_free(t);
-    curl_easy_cleanup(easy);
   }
   active_remove(c, j);
   hs_hop *hop = hs__result_last_hop(j->res);
@@ -973,8 +973,8 @@ static void cancel_job(hs_client *c, hs_job *j) {
     CURL *easy = j->t->easy;
     curl_multi_remove_handle(c->multi, easy);
     hs__transfer_finish(j, CURLE_ABORTED_BY_CALLBACK);
+    curl_easy_cleanup(easy); /* before the try record its pointers point to */
     hs__transfer_reset(j);
-    curl_easy_cleanup(easy);
     active_remove(c, j);
     break;
   }

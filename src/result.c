@@ -180,12 +180,20 @@ int hs_result_interim_status(const hs_result *r, size_t i) {
 }
 size_t hs_result_attempt_count(const hs_result *r) { return r ? r->n_attempts : 0; }
 size_t hs_result_finding_count(const hs_result *r) {
-  hs__findings_ensure(r);
-  return r ? r->n_findings : 0;
+  if (!r) return 0;
+  hs_result tmp;
+  const hs_result *v = hs__findings_view(r, &tmp);
+  size_t n = v->n_findings;
+  hs__findings_view_end(v, r);
+  return n;
 }
 const char *hs_result_finding_id(const hs_result *r, size_t i) {
-  hs__findings_ensure(r);
-  return r && i < r->n_findings ? r->findings[i].id : NULL;
+  if (!r) return NULL;
+  hs_result tmp;
+  const hs_result *v = hs__findings_view(r, &tmp);
+  const char *id = i < v->n_findings ? v->findings[i].id : NULL; /* ids are static */
+  hs__findings_view_end(v, r);
+  return id;
 }
 int64_t hs_result_total_us(const hs_result *r) { return r ? r->total_us : HS_NONE; }
 

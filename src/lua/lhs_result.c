@@ -1,10 +1,12 @@
 /* Results in Lua: a userdata holding a packed copy of the C result (one block,
  * result_pack.c), with no finalizer: the collector frees it as any string, and
  * knows what it weighs. The request heads its hops point to are shared, so the
- * userdata keeps one anchor per head as user values; an anchor (one per head,
- * found through a weak table) drops its reference when collected. Fields are
- * built on first access: a batch that reads only `status` never pays for tables
- * it does not look at. */
+ * userdata keeps an anchor per distinct head as user values; an anchor (one per
+ * head, found through a weak table) drops its reference when collected. A result
+ * read from a finalizer after its anchors were finalized (Lua runs finalizers
+ * newest first) would see freed heads: reads that use them check first
+ * (check_heads). Fields are built on first access: a batch that reads only
+ * `status` never pays for tables it does not look at. */
 #include <stdbool.h>
 #include <string.h>
 
@@ -16,8 +18,7 @@ static const char HEADERS_MT = 0; /* registry keys: addresses only */
 static const char METHODS = 0;
 static const char RESULT_MT = 0; /* the result metatable again, by address: no name to look up */
 /* result userdata -> its cache table (fields set on it, tables built from it), weak
- * keys: a result carries no user value of its own, which keeps 100,000 kept results
- * 24 bytes each smaller, and the collector skips them when marking. */
+ * keys: the cache is not a user value, which keeps 100,000 kept results smaller. */
 static const char CACHES = 0;
 static const char ANCHORS = 0;   /* hs_sent_head address -> its anchor, weak values */
 static const char ANCHOR_MT = 0;
@@ -304,6 +305,17 @@ static lresult *check_result(lua_State *L) {
   return NULL;
 }
 
+/* Raises when the result at index 1 has lost its request heads: it was collected,
+ * and is being read from a finalizer (see the top of this file). */
+static void check_heads(lua_State *L) {
+  for (int i = 1; lua_getiuservalue(L, 1, i) != LUA_TNONE; i++) {
+    const lanchor *a = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    if (!a->s) luaL_error(L, "this result was collected: it is being read from a finalizer");
+  }
+  lua_pop(L, 1);
+}
+
 static int res_index(lua_State *L) {
   lresult *u = check_result(L);
   /* A number, boolean or short string is made again on each read (read-only, see
@@ -321,6 +333,7 @@ static int res_index(lua_State *L) {
     lua_pop(L, 2);
   }
   if (!k || !u->r) return 0;
+  check_heads(L); /* hops and findings read the request heads */
   /* The cache table is made on first use: most results are read for a field or two. */
   push_cache(L, true);
   if (!build_field(L, u->r, k)) return 0;
@@ -343,6 +356,7 @@ static int res_newindex(lua_State *L) {
 
 static int res_to_json(lua_State *L) {
   lresult *u = check_result(L);
+  check_heads(L);
   int show = lua_toboolean(L, 2);
   char *json = hs_result_to_json(u->r, show);
   if (!json) return luaL_error(L, "out of memory");
@@ -360,18 +374,26 @@ static int res_tostring(lua_State *L) {
   return 1;
 }
 
+/* Whether hop i's request head is the first of its kind in r (it gets an anchor). */
+static bool new_head(const hs_result *r, size_t i) {
+  if (!r->hops[i].sent) return false;
+  for (size_t k = 0; k < i; k++)
+    if (r->hops[k].sent == r->hops[i].sent) return false;
+  return true;
+}
+
 void lhs_result_push(lua_State *L, hs_result *r) {
+  int heads = 0; /* hops are at most max_redirects + 1 (request.c caps it at 1001) */
+  for (size_t i = 0; i < r->n_hops; i++) heads += new_head(r, i);
   size_t size = hs__result_pack_size(r);
-  lresult *u = lua_newuserdatauv(L, sizeof *u + size, (int)r->n_hops);
+  lresult *u = lua_newuserdatauv(L, sizeof *u + size, heads);
   u->r = hs__result_pack(r, u + 1);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &RESULT_MT);
   lua_setmetatable(L, -2);
-  /* A user value a hop for the head it sent (unset when it repeats the last hop's). */
-  for (size_t i = 0; i < r->n_hops; i++) {
-    hs_sent_head *s = r->hops[i].sent;
-    if (!s || (i && s == r->hops[i - 1].sent)) continue;
-    push_anchor(L, s);
-    lua_setiuservalue(L, -2, (int)i + 1);
+  for (size_t i = 0, uv = 0; i < r->n_hops; i++) {
+    if (!new_head(r, i)) continue;
+    push_anchor(L, r->hops[i].sent);
+    lua_setiuservalue(L, -2, (int)++uv);
   }
 }
 
