@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "httpstatus.h"
+#include "test_server.h"
 
 static int failures;
 #define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "test_client.c:%d: %s\n", __LINE__, #cond); failures++; } } while (0)
@@ -40,16 +41,9 @@ static void on_done(hs_client *c, uint64_t id, hs_result *r, void *ud) {
 }
 
 int main(void) {
-  const char *bin = getenv("HS_TESTSERVER");
-  if (!bin) bin = "build/spec/hs_testserver";
-  char cmd[512], pidfile[] = "/tmp/hs_test_client_XXXXXX";
-  int fd = mkstemp(pidfile);
-  if (fd >= 0) close(fd);
-  snprintf(cmd, sizeof cmd, "exec %s --pidfile %s", bin, pidfile);
-  FILE *srv = popen(cmd, "r");
-  int port = 0;
-  if (!srv || fscanf(srv, "PORT %d", &port) != 1) { fprintf(stderr, "no test server\n"); return 1; }
-  snprintf(base, sizeof base, "http://127.0.0.1:%d", port);
+  test_server srv;
+  if (test_server_start(&srv)) return 1;
+  snprintf(base, sizeof base, "http://127.0.0.1:%d", srv.port);
   CHECK(hs_global_init() == HS_OK);
 
   /* Blocking: a redirect chain, hop by hop. */
@@ -203,12 +197,7 @@ int main(void) {
   CHECK(started_before == 20 && polls >= 10);
   hs_client_free(c);
 
-  FILE *pf = fopen(pidfile, "r");
-  int pid = 0;
-  if (pf && fscanf(pf, "%d", &pid) == 1 && pid > 0) kill(pid, SIGTERM);
-  if (pf) fclose(pf);
-  pclose(srv);
-  unlink(pidfile);
+  test_server_stop(&srv);
   hs_global_cleanup();
   if (failures) { fprintf(stderr, "test_client: %d failures\n", failures); return 1; }
   puts("test_client: all passed");

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "httpstatus.h"
+#include "test_server.h"
 #include "internal.h"
 
 static int failures;
@@ -69,17 +70,9 @@ static int check_path(const char *path, const char *header, const char *value) {
 }
 
 int main(void) {
-  const char *bin = getenv("HS_TESTSERVER");
-  if (!bin) bin = "build/spec/hs_testserver";
-  char cmd[512], pidfile[] = "/tmp/hs_test_pack_XXXXXX";
-  int fd = mkstemp(pidfile);
-  if (fd >= 0) close(fd);
-  /* --parent: the server goes when this test does, even when it is killed. */
-  snprintf(cmd, sizeof cmd, "exec %s --pidfile %s --parent %d", bin, pidfile, (int)getpid());
-  FILE *srv = popen(cmd, "r");
-  int port = 0;
-  if (!srv || fscanf(srv, "PORT %d", &port) != 1) { fprintf(stderr, "no test server\n"); return 1; }
-  snprintf(base, sizeof base, "http://127.0.0.1:%d", port);
+  test_server srv;
+  if (test_server_start(&srv)) return 1;
+  snprintf(base, sizeof base, "http://127.0.0.1:%d", srv.port);
   CHECK(hs_global_init() == HS_OK);
 
   /* Every part a result can hold: hops, tries, 1xx with links, headers in and out of
@@ -112,12 +105,7 @@ int main(void) {
   hs_request_free(req);
   CHECK(check_result(r, dead, 0) == 0);
 
-  FILE *pf = fopen(pidfile, "r");
-  int pid = 0;
-  if (pf && fscanf(pf, "%d", &pid) == 1 && pid > 0) kill(pid, SIGTERM);
-  if (pf) fclose(pf);
-  pclose(srv);
-  unlink(pidfile);
+  test_server_stop(&srv);
   hs_global_cleanup();
   if (failures) { fprintf(stderr, "test_result_pack: %d failures\n", failures); return 1; }
   puts("test_result_pack: all passed");

@@ -410,6 +410,24 @@ static int set_methods(lua_State *L) {
   return 0;
 }
 
+/* registry[key] = an empty table whose keys or values ("k", "v") are weak. */
+static void weak_table(lua_State *L, const char *key, const char *mode) {
+  lua_newtable(L);
+  lua_createtable(L, 0, 1);
+  lua_pushstring(L, mode);
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, key);
+}
+
+/* registry[key] = a metatable with only a finalizer. */
+static void gc_metatable(lua_State *L, const char *key, lua_CFunction gc) {
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, gc);
+  lua_setfield(L, -2, "__gc");
+  lua_rawsetp(L, LUA_REGISTRYINDEX, key);
+}
+
 int lhs_open_result(lua_State *L) {
   if (luaL_newmetatable(L, LHS_RESULT)) {
     const luaL_Reg mt[] = { { "__index", res_index }, { "__newindex", res_newindex },
@@ -423,26 +441,10 @@ int lhs_open_result(lua_State *L) {
   lua_rawsetp(L, LUA_REGISTRYINDEX, &METHODS);
   lua_newtable(L);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &HEADERS_MT);
-  lua_newtable(L);
-  lua_createtable(L, 0, 1);
-  lua_pushliteral(L, "k");
-  lua_setfield(L, -2, "__mode");
-  lua_setmetatable(L, -2);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &CACHES);
-  lua_newtable(L);
-  lua_createtable(L, 0, 1);
-  lua_pushliteral(L, "v");
-  lua_setfield(L, -2, "__mode");
-  lua_setmetatable(L, -2);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &ANCHORS);
-  lua_createtable(L, 0, 1);
-  lua_pushcfunction(L, anchor_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &ANCHOR_MT);
-  lua_createtable(L, 0, 1);
-  lua_pushcfunction(L, view_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &VIEW_MT);
+  weak_table(L, &CACHES, "k");
+  weak_table(L, &ANCHORS, "v");
+  gc_metatable(L, &ANCHOR_MT, anchor_gc);
+  gc_metatable(L, &VIEW_MT, view_gc);
   lua_pushcfunction(L, set_methods);
   lua_setfield(L, -2, "set_result_methods");
   return 0;
