@@ -159,18 +159,20 @@ local Client = {}
 Client.__index = Client
 Client.__name = "httpstatus.client"
 
--- A handle holds only what differs between requests (id, callback, _result); its
+-- A handle holds only what differs between requests, in its array part: [1] the
+-- request's id, [2] its callback (or false), [3] its result, false until it comes
+-- (a slot made up front: setting it later would grow every handle's table). Its
 -- client and the client's on_interim come from a metatable each client makes once
--- (handle_mt), so 100,000 handles cost 100,000 small tables.
+-- (handle_mt), so 100,000 handles cost 100,000 small tables, cheap for the collector
+-- to mark.
+local ID <const>, CALLBACK <const>, RESULT <const> = 1, 2, 3
 local Handle = {}
 
--- _result is false until the result comes (a field made up front: setting it
--- later would grow every handle's table).
-function Handle:done() return self._result ~= false end
-function Handle:result() return self._result or nil end
+function Handle:done() return self[RESULT] ~= false end
+function Handle:result() return self[RESULT] or nil end
 function Handle:cancel()
-  if self._result ~= false or self.client.closed then return false end
-  return self.client.core:cancel(self.id)
+  if self[RESULT] ~= false or self.client.closed then return false end
+  return self.client.core:cancel(self[ID])
 end
 
 local CLIENT_KEYS <const> = { concurrency = true, per_host = true }
@@ -208,7 +210,7 @@ function Client:add(spec, callback)
   if type(spec) == "string" and self.fast then
     local on_interim = self.defaults.on_interim
     local id = self.core:add_url(spec, on_interim ~= nil)
-    local h = setmetatable({ id = id, callback = callback, _result = false }, self.handle_mt)
+    local h = setmetatable({ id, callback or false, false }, self.handle_mt)
     self.handles[id] = h
     return h
   end
@@ -216,8 +218,8 @@ function Client:add(spec, callback)
   local opts = prepare(merge(self.defaults, spec), "add")
   local on_interim = opts.on_interim
   local id = self.core:add(opts, on_interim ~= nil)
-  local h = setmetatable({ id = id, callback = callback, _result = false, on_interim = on_interim or false },
-                         self.handle_mt)
+  local h = setmetatable({ id, callback or false, false }, self.handle_mt)
+  h.on_interim = on_interim or false
   self.handles[id] = h
   return h
 end
@@ -249,8 +251,8 @@ function Client:_dispatch(ids, values, from, sliced, ran)
         handles[id] = nil
         local res = v
         if h.interim_error then res.callback_error = h.interim_error end
-        h._result = res
-        local callback = h.callback
+        h[RESULT] = res
+        local callback = h[CALLBACK]
         if callback then
           self.in_callback = true
           local ok, err = xpcall(callback, traceback, res, h)
@@ -326,7 +328,7 @@ function Client:run_all(list)
         id = self.core:add_url(spec, false)
       else
         slow[i] = self:add(spec)
-        id = slow[i].id
+        id = slow[i][ID]
       end
       base = base or id
       assert(id == base + i - 1, "run_all: the client's ids are not consecutive")
@@ -341,7 +343,7 @@ function Client:run_all(list)
   end
   self:run()
   self.collect, self.collect_base, self.collect_end = nil, nil, nil
-  for i, h in pairs(slow) do out[i] = h._result or nil end
+  for i, h in pairs(slow) do out[i] = h[RESULT] or nil end
   return out
 end
 
@@ -363,7 +365,7 @@ end
 
 function Client:await(h)
   if getmetatable(h) ~= self.handle_mt then error("bad argument #1 to 'await' (a handle of this client expected)", 2) end
-  if h._result then return h._result end
+  if h[RESULT] then return h[RESULT] end
   if not coroutine.isyieldable() then error("await outside a coroutine would block: call it from a coroutine", 2) end
   h.waiter = coroutine.running()
   return coroutine.yield()
