@@ -326,6 +326,34 @@ describe("hs.client", function()
     c:close()
   end)
 
+  it("refuses close from inside a callback, and the client goes on", function()
+    local c = hs.client {}
+    local err
+    local h1 = c:add(B .. "/status/200", function()
+      local ok, e = pcall(c.close, c); err = not ok and e
+    end)
+    local h2 = c:add(B .. "/status/204")
+    c:run()
+    assert.matches("inside a callback", err)
+    assert.is_false(c.closed)
+    assert.are.equal(200, h1:result().status)
+    assert.are.equal(204, h2:result().status)
+    c:close()
+  end)
+
+  it("merges a request's retry options into the client's key by key", function()
+    -- The client says 4 attempts and no jitter; the request changes only the base wait:
+    -- it must still get 4 attempts (a whole-table replace would give the default 3).
+    local key = "merge" .. tostring(os.time()) .. tostring(math.random(1e9))
+    local c = hs.client { retry = { attempts = 4, jitter = false } }
+    local h = c:add { url = B .. "/count/" .. key .. "?fail=5&code=503", retry = { base = 0.01 } }
+    c:run()
+    c:close()
+    local res = h:result()
+    assert.are.equal(4, #res.attempts)
+    assert.are.equal(503, res.status)
+  end)
+
   it("close cancels everything pending; <close> works", function()
     local seen = 0
     do
@@ -349,6 +377,31 @@ describe("hs.client", function()
       collectgarbage()
     end
     assert.are.equal(200, hs.get(B .. "/status/200").status)
+  end)
+
+  it("closes the connections of a client collected with requests in flight", function()
+    local function stats() return cjson.decode(hs.get(B .. "/stats").body) end
+    hs.get(B .. "/stats/reset")
+    local c = hs.client { concurrency = 4 }
+    for i = 1, 4 do c:add(B .. "/status/200?stall_ms=10000&i=" .. i) end
+    -- Until the server holds all four (each poll waits on the sockets, at most 10 ms).
+    local s
+    for _ = 1, 500 do
+      c:poll(0.01)
+      s = stats()
+      if s.in_flight == 4 then break end
+    end
+    assert.are.equal(4, s.in_flight)
+    c = nil
+    collectgarbage()
+    collectgarbage()
+    -- The server sees the four connections close (a /stats request or two later: it
+    -- notices each end on its next turn through its sockets).
+    for _ = 1, 100 do
+      s = stats()
+      if s.connections == 0 then break end
+    end
+    assert.are.equal(0, s.connections)
   end)
 
   it("await yields inside a coroutine, and refuses to block outside one", function()
