@@ -1,4 +1,4 @@
-/* Results in Lua: a userdata holding a packed copy of the C result (one block,
+/* Results in Lua: a userdata that is a packed copy of the C result (one block,
  * result_pack.c), with no finalizer: the collector frees it as any string, and
  * knows what it weighs. The request heads its hops point to are shared, so the
  * userdata keeps an anchor per distinct head as user values; an anchor (one per
@@ -11,8 +11,6 @@
 #include <string.h>
 
 #include "lhs.h"
-
-typedef struct lresult { hs_result *r; } lresult;
 
 static const char HEADERS_MT = 0; /* registry keys: addresses only */
 static const char METHODS = 0;
@@ -293,8 +291,8 @@ static int build_field(lua_State *L, const hs_result *r, const char *k) {
 
 /* luaL_checkudata(L, 1, LHS_RESULT) without looking the metatable up by its name
  * (a string lookup on every field read of every result). */
-static lresult *check_result(lua_State *L) {
-  lresult *u = lua_touserdata(L, 1);
+static hs_result *check_result(lua_State *L) {
+  hs_result *u = lua_touserdata(L, 1);
   if (u && lua_getmetatable(L, 1)) {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &RESULT_MT);
     bool same = lua_rawequal(L, -1, -2);
@@ -317,12 +315,12 @@ static void check_heads(lua_State *L) {
 }
 
 static int res_index(lua_State *L) {
-  lresult *u = check_result(L);
+  hs_result *r = check_result(L);
   /* A number, boolean or short string is made again on each read (read-only, see
    * res_newindex): a batch that reads res.status of 100,000 results keeps no table
    * for each, and the commonest read takes the shortest way. */
   const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
-  if (k && u->r && build_scalar(L, u->r, k)) return 1;
+  if (k && build_scalar(L, r, k)) return 1;
   lua_rawgetp(L, LUA_REGISTRYINDEX, &METHODS);
   lua_pushvalue(L, 2);
   if (lua_rawget(L, -2) != LUA_TNIL) return 1;
@@ -332,11 +330,11 @@ static int res_index(lua_State *L) {
     if (lua_rawget(L, -2) != LUA_TNIL) return 1;
     lua_pop(L, 2);
   }
-  if (!k || !u->r) return 0;
+  if (!k) return 0;
   check_heads(L); /* hops and findings read the request heads */
   /* The cache table is made on first use: most results are read for a field or two. */
   push_cache(L, true);
-  if (!build_field(L, u->r, k)) return 0;
+  if (!build_field(L, r, k)) return 0;
   lua_pushvalue(L, 2);
   lua_pushvalue(L, -2);
   lua_rawset(L, -4); /* cache */
@@ -344,8 +342,8 @@ static int res_index(lua_State *L) {
 }
 
 static int res_newindex(lua_State *L) {
-  lresult *u = check_result(L);
-  if (lua_type(L, 2) == LUA_TSTRING && u->r && build_scalar(L, u->r, lua_tostring(L, 2)))
+  hs_result *r = check_result(L);
+  if (lua_type(L, 2) == LUA_TSTRING && build_scalar(L, r, lua_tostring(L, 2)))
     return luaL_error(L, "the result's field '%s' is read-only", lua_tostring(L, 2));
   push_cache(L, true);
   lua_pushvalue(L, 2);
@@ -355,10 +353,10 @@ static int res_newindex(lua_State *L) {
 }
 
 static int res_to_json(lua_State *L) {
-  lresult *u = check_result(L);
+  hs_result *r = check_result(L);
   check_heads(L);
   int show = lua_toboolean(L, 2);
-  char *json = hs_result_to_json(u->r, show);
+  char *json = hs_result_to_json(r, show);
   if (!json) return luaL_error(L, "out of memory");
   lua_pushstring(L, json);
   hs_free(json);
@@ -386,8 +384,7 @@ void lhs_result_push(lua_State *L, hs_result *r) {
   int heads = 0; /* hops are at most max_redirects + 1 (request.c caps it at 1001) */
   for (size_t i = 0; i < r->n_hops; i++) heads += new_head(r, i);
   size_t size = hs__result_pack_size(r);
-  lresult *u = lua_newuserdatauv(L, sizeof *u + size, heads);
-  u->r = hs__result_pack(r, u + 1);
+  hs__result_pack(r, lua_newuserdatauv(L, size, heads)); /* the userdata is the packed result */
   lua_rawgetp(L, LUA_REGISTRYINDEX, &RESULT_MT);
   lua_setmetatable(L, -2);
   for (size_t i = 0, uv = 0; i < r->n_hops; i++) {
