@@ -43,8 +43,8 @@ struct hs_client {
   struct pooled { CURL *easy; bool configured; hs_try *t; } *pool; size_t n_pool, cap_pool;
   uint64_t rng;
   int64_t deadline;           /* poll(0) stops starting and delivering past this */
-  int64_t callback_deadline;
-  int started;                /* transfers started by this poll (dispatch runs twice in one) */  /* a binding's callbacks after a poll(0) stop past this (hs__client_start_slice) */
+  int64_t callback_deadline;  /* a binding's callbacks after a poll(0) stop past this (hs__client_start_slice) */
+  int started;                /* transfers started by this poll (dispatch runs twice in one) */
   int64_t queue_deadline;     /* the earliest queue_timeout of a queued request, INT64_MAX: none */
   /* libcurl's sockets and timer (CURLMOPT_SOCKETFUNCTION/TIMERFUNCTION): we poll the
    * sockets ourselves so one poll can act on a bounded number of ready sockets. */
@@ -817,7 +817,7 @@ hs_code hs_client_add_ex(hs_client *c, const hs_request *req, hs_callback cb, hs
   if (!c || !req || !req->url) return HS_E_BADARG;
   if (req != c->share_src || req->gen != c->share_gen || !c->shared) {
     hs_request *copy = hs_request_dup(req);
-    if (!copy || (!copy->method && !(copy->method = hs__strdup(copy->has_body ? "POST" : "GET")))) {
+    if (!copy || hs__request_default_method(copy)) {
       hs_request_free(copy);
       return HS_E_NOMEM;
     }

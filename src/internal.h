@@ -219,6 +219,9 @@ struct hs_request {
 
 void hs__request_init(hs_request *req);
 void hs__request_clear(hs_request *req);
+/* Gives a request without a method its default: POST with a body, GET without.
+ * HS_OK, or HS_E_NOMEM. */
+hs_code hs__request_default_method(hs_request *req);
 
 /* ---- the client --------------------------------------------------------------- */
 /* Adds a request for url with the options of shared (which must have a method), without

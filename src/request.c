@@ -114,6 +114,11 @@ static hs_code set_owned(char **slot, const char *value) {
   return HS_OK;
 }
 
+hs_code hs__request_default_method(hs_request *req) {
+  if (req->method) return HS_OK;
+  return hs_request_set_str(req, HS_OPT_METHOD, req->has_body ? "POST" : "GET");
+}
+
 hs_code hs_request_set_str(hs_request *req, hs_option opt, const char *value) {
   if (!req) return HS_E_BADARG;
   if (opt != HS_OPT_URL) changed(req); /* the URL is not in what a client shares */

@@ -162,9 +162,9 @@ Client.__name = "httpstatus.client"
 -- A handle holds only what differs between requests, in its array part: [1] the
 -- request's id, [2] its callback (or false), [3] its result, false until it comes
 -- (a slot made up front: setting it later would grow every handle's table). Its
--- client and the client's on_interim come from a metatable each client makes once
--- (handle_mt), so 100,000 handles cost 100,000 small tables, cheap for the collector
--- to mark.
+-- client and the client's on_interim (a request's own is set on its handle) come from
+-- a metatable each client makes once (handle_mt), so 100,000 handles cost 100,000 small
+-- tables, cheap for the collector to mark.
 local ID <const>, CALLBACK <const>, RESULT <const> = 1, 2, 3
 local Handle = {}
 
@@ -207,19 +207,18 @@ function Client:add(spec, callback)
   if callback ~= nil and type(callback) ~= "function" then
     error("bad argument #2 to 'add' (function expected, got " .. type(callback) .. ")", 2)
   end
+  local id, own_interim
   if type(spec) == "string" and self.fast then
-    local on_interim = self.defaults.on_interim
-    local id = self.core:add_url(spec, on_interim ~= nil)
-    local h = setmetatable({ id, callback or false, false }, self.handle_mt)
-    self.handles[id] = h
-    return h
+    id = self.core:add_url(spec, self.defaults.on_interim ~= nil)
+  else
+    if type(spec) == "string" then spec = { url = spec } end
+    local opts = prepare(merge(self.defaults, spec), "add")
+    id = self.core:add(opts, opts.on_interim ~= nil)
+    -- the client's on_interim comes from handle_mt; only a request's own is set here
+    if opts.on_interim ~= self.defaults.on_interim then own_interim = opts.on_interim end
   end
-  if type(spec) == "string" then spec = { url = spec } end
-  local opts = prepare(merge(self.defaults, spec), "add")
-  local on_interim = opts.on_interim
-  local id = self.core:add(opts, on_interim ~= nil)
   local h = setmetatable({ id, callback or false, false }, self.handle_mt)
-  h.on_interim = on_interim or false
+  if own_interim then h.on_interim = own_interim end
   self.handles[id] = h
   return h
 end
@@ -293,7 +292,7 @@ function Client:poll(timeout)
   -- their own (shared with what was kept from the last poll, if any); what does not
   -- fit waits for the next poll(0).
   local sliced = timeout == 0
-  if sliced then self.core:start_slice() end
+  if sliced and self.backlog then self.core:start_slice() end -- kept callbacks run first
   local stopped, ran = self:_drain(sliced)
   if stopped then return self:pending() end
   local ids, values = self.core:poll(timeout)
@@ -319,8 +318,7 @@ function Client:run_all(list)
   -- it cannot start from a callback or a resumed coroutine, and it runs until it is done.
   local out, slow = {}, {}
   local plain = self.fast and self.defaults.on_interim == nil
-  local base
-  self.collect = out
+  local base, last
   local ok, err = pcall(function()
     for i, spec in ipairs(list) do
       local id
@@ -332,15 +330,16 @@ function Client:run_all(list)
       end
       base = base or id
       assert(id == base + i - 1, "run_all: the client's ids are not consecutive")
-      self.collect_base, self.collect_end = base, id + 1
+      last = id
     end
   end)
   if not ok then
     -- A bad item: what was added of this list is cancelled, and nothing of it is kept.
-    for id = base or 1, (self.collect_end or 1) - 1 do self.core:cancel(id) end
-    self.collect, self.collect_base, self.collect_end = nil, nil, nil
+    for id = base or 1, last or 0 do self.core:cancel(id) end
     error(err, 0)
   end
+  -- Nothing is delivered while items are added: the places are known from here on.
+  self.collect, self.collect_base, self.collect_end = out, base, (last or 0) + 1
   self:run()
   self.collect, self.collect_base, self.collect_end = nil, nil, nil
   for i, h in pairs(slow) do out[i] = h[RESULT] or nil end

@@ -82,16 +82,15 @@ static int l_client(lua_State *L) {
   return 1;
 }
 
-/* client:add(opts, want_interim) -> id */
 /* A request parsed from Lua options: given its method, and shared with the client
  * (refcounted) rather than copied. */
 static hs_request *parsed_request(lua_State *L, int idx) {
   hs_request *req = lhs_request_check(L, idx);
-  if (!req->method && hs_request_set_str(req, HS_OPT_METHOD, req->has_body ? "POST" : "GET"))
-    luaL_error(L, "out of memory");
+  if (hs__request_default_method(req)) luaL_error(L, "out of memory");
   return req;
 }
 
+/* client:add(opts, want_interim) -> id */
 static int l_add(lua_State *L) {
   lclient *u = check(L);
   hs_request *req = parsed_request(L, 2);
