@@ -199,6 +199,7 @@ describe("hs.client", function()
     local holder = setmetatable({}, { __gc = function(t)
       for _, r in ipairs(t) do
         seen.status = r.status
+        seen.headers_ok = pcall(function() return r.headers, r.body, r.timing end)
         seen.ok, seen.err = pcall(function() return r.hops end)
         seen.json_ok = pcall(r.to_json, r)
       end
@@ -212,6 +213,7 @@ describe("hs.client", function()
     collectgarbage()
     collectgarbage()
     assert.are.equal(200, seen.status)
+    assert.is_true(seen.headers_ok) -- fields that do not read request heads still build
     assert.is_false(seen.ok)
     assert.matches("collected", seen.err)
     assert.is_false(seen.json_ok)

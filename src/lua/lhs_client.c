@@ -168,30 +168,35 @@ static int l_pending(lua_State *L) {
   return 1;
 }
 
-/* client:close() -> ids, values (the cancelled requests); idempotent. */
-static int l_close(lua_State *L) {
-  lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
-  if (u->c) hs_client_cancel_all(u->c);
+/* Frees the engine's client and the defaults; the events recorded stay for the caller. */
+static void release(lclient *u) {
   hs_client_free(u->c);
   u->c = NULL;
   hs_request_free(u->defaults);
   u->defaults = NULL;
-  push_events(L, u);
+}
+
+static void free_events(lclient *u) {
   free(u->ev);
   u->ev = NULL;
   u->cap_ev = 0;
+}
+
+/* client:close() -> ids, values (the cancelled requests); idempotent. */
+static int l_close(lua_State *L) {
+  lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
+  if (u->c) hs_client_cancel_all(u->c);
+  release(u);
+  push_events(L, u);
+  free_events(u);
   return 2;
 }
 
 static int l_gc(lua_State *L) {
   lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
-  hs_client_free(u->c); /* no callbacks: __gc never calls into Lua */
-  u->c = NULL;
-  hs_request_free(u->defaults);
-  u->defaults = NULL;
+  release(u); /* no callbacks: __gc never calls into Lua */
   drop_events(u);
-  free(u->ev);
-  u->ev = NULL;
+  free_events(u);
   return 0;
 }
 

@@ -208,6 +208,17 @@ static int build_scalar(lua_State *L, const hs_result *r, const char *k) {
   return 1;
 }
 
+/* Raises when the result at index 1 has lost its request heads: it was collected,
+ * and is being read from a finalizer (see the top of this file). */
+static void check_heads(lua_State *L) {
+  for (int i = 1; lua_getiuservalue(L, 1, i) != LUA_TNONE; i++) {
+    const lanchor *a = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    if (!a->s) luaL_error(L, "this result was collected: it is being read from a finalizer");
+  }
+  lua_pop(L, 1);
+}
+
 /* Pushes the table (or body) field k of r, built once and cached by res_index;
  * returns 0 if there is no such field. */
 static int build_field(lua_State *L, const hs_result *r, const char *k) {
@@ -218,6 +229,7 @@ static int build_field(lua_State *L, const hs_result *r, const char *k) {
   else if (!strcmp(k, "timing")) push_total_timing(L, r);
   else if (!strcmp(k, "tls")) push_tls(L, r);
   else if (!strcmp(k, "hops")) {
+    check_heads(L);
     lua_createtable(L, (int)r->n_hops, 0);
     for (size_t i = 0; i < r->n_hops; i++) { push_hop(L, r, i); lua_rawseti(L, -2, (lua_Integer)i + 1); }
   } else if (!strcmp(k, "interim")) {
@@ -262,6 +274,7 @@ static int build_field(lua_State *L, const hs_result *r, const char *k) {
     set_int(L, "os_errno", r->os_errno);
     lua_setfield(L, -2, "detail");
   } else if (!strcmp(k, "findings")) {
+    check_heads(L); /* the rules read the request heads */
     /* Findings worked out for a packed result live in a box until the table is made:
      * a Lua error (no memory) on the way frees them with the box. */
     lview *v = lua_newuserdatauv(L, sizeof *v, 0);
@@ -303,17 +316,6 @@ static hs_result *check_result(lua_State *L) {
   return NULL;
 }
 
-/* Raises when the result at index 1 has lost its request heads: it was collected,
- * and is being read from a finalizer (see the top of this file). */
-static void check_heads(lua_State *L) {
-  for (int i = 1; lua_getiuservalue(L, 1, i) != LUA_TNONE; i++) {
-    const lanchor *a = lua_touserdata(L, -1);
-    lua_pop(L, 1);
-    if (!a->s) luaL_error(L, "this result was collected: it is being read from a finalizer");
-  }
-  lua_pop(L, 1);
-}
-
 static int res_index(lua_State *L) {
   hs_result *r = check_result(L);
   /* A number, boolean or short string is made again on each read (read-only, see
@@ -331,7 +333,6 @@ static int res_index(lua_State *L) {
     lua_pop(L, 2);
   }
   if (!k) return 0;
-  check_heads(L); /* hops and findings read the request heads */
   /* The cache table is made on first use: most results are read for a field or two. */
   push_cache(L, true);
   if (!build_field(L, r, k)) return 0;
