@@ -680,7 +680,8 @@ static void deliver_interim(hs_client *c, hs_job *j) {
 
 static void deliver(hs_client *c) {
   bool first = true;
-  while (c->done_head && (first || c->deadline == INT64_MAX || hs__now_us() <= c->deadline)) {
+  /* A client freed from a callback runs no more of them (hs_client_free). */
+  while (c->done_head && !c->free_requested && (first || c->deadline == INT64_MAX || hs__now_us() <= c->deadline)) {
     first = false;
     hs_job *j = c->done_head;
     c->done_head = j->next;
@@ -1000,7 +1001,9 @@ void hs_client_cancel_all(hs_client *c) {
   for (size_t b = 0; b < c->n_buckets; b++)
     for (hs_job *j = c->buckets[b]; j; j = j->hnext)
       if (j->state != JOB_DONE) cancel_job(c, j);
-  if (!c->in_callback) deliver(c);
+  if (c->in_callback) return;
+  deliver(c);
+  if (c->free_requested) hs_client_free(c); /* asked for from one of those callbacks */
 }
 
 void hs_client_free(hs_client *c) {

@@ -6,10 +6,8 @@
 
 #include "internal.h"
 
-static int detach_block(hs_headers *h);
-
 int hs__headers_add(hs_headers *h, const char *name, size_t nlen, const char *value, size_t vlen) {
-  if (h->n == h->cap && h->block_inline && detach_block(h)) return -1;
+  if (h->block) return -1; /* a list cut from a block (hs__headers_set_block) is read-only */
   size_t cap = h->cap;
   if (hs__grow((void **)&h->v, &cap, h->n, sizeof *h->v)) return -1;
   if (cap > UINT32_MAX) return -1;
@@ -47,24 +45,8 @@ int hs__headers_add_line(hs_headers *h, const char *line, size_t len) {
   return hs__headers_add(h, line, nlen, v, (size_t)(end - v));
 }
 
-static bool in_block(const hs_headers *h, const char *p) {
+bool hs__headers_in_block(const hs_headers *h, const char *p) {
   return h->block && p >= h->block && p < h->block + h->block_len;
-}
-
-
-/* Before the entries may move (grow), the block gets an allocation of its own. */
-static int detach_block(hs_headers *h) {
-  char *b = malloc(h->block_len);
-  if (!b) return -1;
-  memcpy(b, h->block, h->block_len);
-  for (size_t i = 0; i < h->n; i++) {
-    if (in_block(h, h->v[i].name)) h->v[i].name = b + (h->v[i].name - h->block);
-    if (h->v[i].value && in_block(h, h->v[i].value)) h->v[i].value = b + (h->v[i].value - h->block);
-  }
-  h->block = b;
-  h->block_inline = false;
-  /* The old block's bytes stay unused in v's allocation until it is freed. */
-  return 0;
 }
 
 int hs__headers_set_block(hs_headers *h, const char *data, size_t n) {
@@ -84,7 +66,6 @@ int hs__headers_set_block(hs_headers *h, const char *data, size_t n) {
   h->cap = (uint32_t)lines;
   h->block = b;
   h->block_len = (uint32_t)(n + 1);
-  h->block_inline = true;
   char *p = b, *end = b + n;
   while (p < end) {
     char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -133,8 +114,7 @@ int hs__headers_copy(hs_headers *dst, const hs_headers *src) {
 
 void hs__headers_free(hs_headers *h) {
   for (size_t i = 0; i < h->n; i++)
-    if (!in_block(h, h->v[i].name)) free(h->v[i].name);
-  if (!h->block_inline) free(h->block);
+    if (!hs__headers_in_block(h, h->v[i].name)) free(h->v[i].name);
   free(h->v);
   memset(h, 0, sizeof *h);
 }

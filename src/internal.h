@@ -28,13 +28,14 @@ int hs__grow(void **v, size_t *cap, size_t n, size_t sz);
 
 /* ---- headers: wire order and case kept, never joined ----------------------- */
 /* name and value share one allocation (free name only), or live in the list's
- * block: a whole head copied once and cut in place (hs__headers_set_block). */
+ * block: a whole head copied once and cut in place (hs__headers_set_block), in v's
+ * allocation after the cap entries; such a list is read-only. */
 typedef struct hs_header { char *name; char *value; } hs_header;
 typedef struct hs_headers {
   hs_header *v; uint32_t n, cap;
   char *block; uint32_t block_len;
-  bool block_inline;          /* block lives in v's allocation, after the cap entries */
 } hs_headers;
+bool hs__headers_in_block(const hs_headers *h, const char *p);
 
 int hs__headers_add(hs_headers *h, const char *name, size_t nlen, const char *value, size_t vlen);
 int hs__headers_addz(hs_headers *h, const char *name, const char *value);

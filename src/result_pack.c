@@ -48,8 +48,8 @@ static void headers(packer *p, hs_headers *dst, const hs_headers *src) {
   for (size_t i = 0; i < src->n; i++) {
     const hs_header *s = &src->v[i];
     hs_header e;
-    bool name_in = src->block && s->name >= src->block && s->name < src->block + src->block_len;
-    bool value_in = src->block && s->value && s->value >= src->block && s->value < src->block + src->block_len;
+    bool name_in = hs__headers_in_block(src, s->name);
+    bool value_in = s->value && hs__headers_in_block(src, s->value);
     e.name = name_in ? (block ? block + (s->name - src->block) : NULL) : str(p, s->name);
     e.value = value_in ? (block ? block + (s->value - src->block) : NULL) : str(p, s->value);
     if (v) v[i] = e;
@@ -57,7 +57,7 @@ static void headers(packer *p, hs_headers *dst, const hs_headers *src) {
   dst->v = v;
   dst->n = dst->cap = src->n;
   dst->block = block;
-  dst->block_len = src->block ? src->block_len : 0;
+  dst->block_len = src->block_len;
 }
 
 static void links(packer *p, hs_links *dst, const hs_links *src) {

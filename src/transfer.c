@@ -347,7 +347,8 @@ bool hs__proxy_in_env(void) {
 const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t timeout_us, bool env_proxy) {
   const hs_request *req = j->req;
   if (!j->t && !(j->t = calloc(1, sizeof *j->t))) return "out of memory";
-  if (j->res->trailers) hs__headers_free(j->res->trailers); /* the last response's, not every try's */
+  /* The last response's trailers, not every try's: NULL again when none come. */
+  if (j->res->trailers) hs__headers_free(j->res->trailers), free(j->res->trailers), j->res->trailers = NULL;
   j->t->easy = easy;
   j->t->t_try = hs__now_us();
   j->t->errbuf[0] = '\0';
@@ -612,10 +613,10 @@ hs_error_kind hs__transfer_finish(hs_job *j, CURLcode code) {
     memset(&j->t->cur_headers, 0, sizeof j->t->cur_headers);
     free(hop->location);
     hop->location = hs__strdup(hs__headers_get(&hop->headers, "location", 0));
-    a->no_retry_after = (hop->status == 429 || hop->status == 503) &&
-                        !hs__headers_get(&hop->headers, "retry-after", 0);
-    if (hs__headers_retry_after(&hop->headers, 0).kind == HS_RA_INVALID)
-      a->bad_retry_after = hs__strdup(hs__headers_get(&hop->headers, "retry-after", 0));
+    /* Retry-After is read in full only when a response has one (few do). */
+    const char *ra = hs__headers_get(&hop->headers, "retry-after", 0);
+    a->no_retry_after = (hop->status == 429 || hop->status == 503) && !ra;
+    if (ra && hs__headers_retry_after(&hop->headers, 0).kind == HS_RA_INVALID) a->bad_retry_after = hs__strdup(ra);
     /* Where a Location points, resolved, whether or not it is followed. */
     free(hop->location_url);
     hop->location_url = hop->location ? hs__url_resolve(hop->url, hop->location) : NULL;

@@ -118,6 +118,18 @@ int main(void) {
   CHECK(freed_in_callback == 1);
   hs_result_unref(other.kept); /* delivered in that same poll, or dropped with the client */
 
+  /* ... and from a callback that hs_client_cancel_all runs: freed when it returns, and no
+   * callback runs after the one that freed it (AddressSanitizer sees a leak otherwise). */
+  CHECK(hs_client_new(&c, NULL, 1, 1) == HS_OK);
+  rf = req_for("/status/200?stall_ms=2000");
+  freed_in_callback = 0;
+  CHECK(hs_client_add(c, rf, free_from_callback, NULL, NULL) == HS_OK);
+  CHECK(hs_client_add(c, rf, free_from_callback, NULL, NULL) == HS_OK);
+  hs_request_free(rf);
+  CHECK(hs_client_poll(c, 0, NULL) == HS_OK);
+  hs_client_cancel_all(c);
+  CHECK(freed_in_callback == 1);
+
   /* One request object added again and again: the client shares its options while
    * only the URL changes, and takes a new copy as soon as anything else does. */
   CHECK(hs_client_new(&c, NULL, 4, 4) == HS_OK);
