@@ -31,6 +31,12 @@ static void free_from_callback(hs_client *c, uint64_t id, hs_result *r, void *ud
   hs_client_free(c); /* takes effect when the poll returns */
 }
 
+/* A callback that tries to poll its own client: refused, with HS_E_REENTRANT. */
+static hs_code reentrant_rc = HS_OK;
+static void poll_from_callback(hs_client *c, uint64_t id, hs_result *r, void *ud) {
+  reentrant_rc = hs_client_poll(c, 0, NULL);
+}
+
 static void on_done(hs_client *c, uint64_t id, hs_result *r, void *ud) {
   seen *s = ud;
   s->calls++;
@@ -117,6 +123,16 @@ int main(void) {
   while (!freed_in_callback) CHECK(hs_client_poll(c, 100000, NULL) == HS_OK);
   CHECK(freed_in_callback == 1);
   hs_result_unref(other.kept); /* delivered in that same poll, or dropped with the client */
+
+  /* Polling a client from its own callback is refused; the outer poll goes on. */
+  CHECK(hs_client_new(&c, NULL, 2, 2) == HS_OK);
+  rf = req_for("/status/204");
+  CHECK(hs_client_add(c, rf, poll_from_callback, NULL, NULL) == HS_OK);
+  hs_request_free(rf);
+  size_t left = 1;
+  while (left) CHECK(hs_client_poll(c, 100000, &left) == HS_OK);
+  CHECK(reentrant_rc == HS_E_REENTRANT);
+  hs_client_free(c);
 
   /* ... and from a callback that hs_client_cancel_all runs: freed when it returns, and no
    * callback runs after the one that freed it (AddressSanitizer sees a leak otherwise). */
