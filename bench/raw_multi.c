@@ -1,6 +1,6 @@
 /* The same-engine bound: a plain libcurl multi program, nothing of ours.
  * CONC easy handles, each reused for the next URL when its transfer ends,
- * curl_multi_perform + curl_multi_poll (what our engine drives), keep-alive,
+ * curl_multi_perform + curl_multi_poll (our engine drives the same multi with socket_action), keep-alive,
  * libcurl following redirects itself (CURLOPT_FOLLOWLOCATION). It sends the
  * request head our client sends: libcurl's Host and Accept lines and our
  * User-Agent line, given the way our engine gives it (CURLOPT_HTTPHEADER), so

@@ -55,7 +55,7 @@ struct hs_client {
   /* The options of the last request object added (hs_client_add_ex), shared by the
    * adds that follow with the same object and gen: a host that sets only the URL
    * between adds pays for one copy. */
-  const hs_request *share_src; uint64_t share_gen; hs_request *shared;
+  uint64_t share_gen; hs_request *shared;
   bool env_proxy;             /* hs__proxy_in_env, read at the start of each poll */
   bool in_callback;
   bool free_requested;        /* hs_client_free from a callback: done when the poll ends */
@@ -205,8 +205,6 @@ static void active_remove(hs_client *c, hs_job *j) {
 
 /* ---- finishing ---------------------------------------------------------------- */
 
-/* A queued request has no result yet (it costs its request and little else);
- * one that ends before its first try gets one here, keeping what was asked for. */
 /* What was asked for, kept by a result that has no hop to say it. */
 static void keep_asked(hs_job *j) {
   if (j->res->request_url) return;
@@ -214,6 +212,8 @@ static void keep_asked(hs_job *j) {
   j->res->request_method = hs__str_common(j->req->method, strlen(j->req->method));
 }
 
+/* A queued request has no result yet (it costs its request and little else);
+ * one that ends before its first try gets one here, keeping what was asked for. */
 static hs_result *new_result(hs_job *j, bool with_asked) {
   if (j->res) return j->res;
   hs_result *r = j->res = hs__result_new();
@@ -315,7 +315,7 @@ static void job_start(hs_client *c, hs_job *j) {
   CURL *easy = p.easy;
   if (!easy) { job_fail(c, j, HS_ERR_OTHER, "curl_easy_init failed"); return; }
   j->t = p.t; /* NULL for a new handle: hs__transfer_setup makes one */
-  const char *err = hs__transfer_setup(j, easy, &p.configured, left == INT64_MAX ? 0 : left, c->env_proxy);
+  const char *err = hs__transfer_setup(j, easy, p.configured, left == INT64_MAX ? 0 : left, c->env_proxy);
   if (!err && curl_multi_add_handle(c->multi, easy) != CURLM_OK) err = "curl_multi_add_handle failed";
   if (err) {
     curl_easy_cleanup(easy); /* before the try record its pointers point to */
@@ -404,8 +404,8 @@ static void next_hop(hs_client *c, hs_job *j, const char *url, hs_url_facts *f, 
                      int64_t wait_us, const char *cause) {
   hs_attempt *prev = &j->res->attempts[j->attempt];
   if (wait_us > 0) { prev->wait_us = wait_us; prev->cause = cause; }
-  /* The new hop's URL, with its facts taken over (its wire URL is itself unless
-   * it had a fragment). */
+  /* The new hop's URL, with its facts taken over (its wire URL is itself when it is
+   * plain, else the copy curl_url made). */
   char *old_url = j->url, *old_wire = j->wire_url;
   const origin *o = origin_get(c, f->origin);
   j->url = hs__strdup(url);
@@ -816,7 +816,8 @@ static hs_code add_job(hs_client *c, hs_job *j, hs_callback cb, hs_interim_callb
 hs_code hs_client_add_ex(hs_client *c, const hs_request *req, hs_callback cb, hs_interim_callback icb,
                          void *userdata, uint64_t *id) {
   if (!c || !req || !req->url) return HS_E_BADARG;
-  if (req != c->share_src || req->gen != c->share_gen || !c->shared) {
+  /* gen names one request object in one state, process-wide (request.c). */
+  if (req->gen != c->share_gen || !c->shared) {
     hs_request *copy = hs_request_dup(req);
     if (!copy || hs__request_default_method(copy)) {
       hs_request_free(copy);
@@ -824,7 +825,6 @@ hs_code hs_client_add_ex(hs_client *c, const hs_request *req, hs_callback cb, hs
     }
     hs_request_free(c->shared);
     c->shared = copy;
-    c->share_src = req;
     c->share_gen = req->gen;
   }
   return hs__client_add_url(c, c->shared, req->url, cb, icb, userdata, id);

@@ -159,7 +159,7 @@ struct hs_result {
   char *rq_http_version;      /* the http_version option, NULL if not set */
   char *rq_secret_names;      /* request headers kept from other origins, ", "-joined */
   int64_t queue_us, total_us; /* before the first try; everything: hs__result_timing sums the rest */
-  char *request_url;          /* as given */
+  char *request_url;          /* as given; only a result with no hop keeps it (hs_result_url) */
   char *request_method;
 };
 
@@ -192,7 +192,7 @@ struct hs_request {
   int refs;                   /* a client's jobs may share one (hs__client_add_url) */
   /* The header lines a try gives libcurl when it sends them all (transfer.c), made on
    * first use; every setter drops it. Not copied by hs_request_dup. */
-  struct curl_slist *wire_headers; bool wire_headers_made;
+  struct curl_slist *wire_headers;
   /* Changes with every setter but the URL's, unique across requests: a client that
    * is given the same request object with the same gen shares one copy of its options. */
   uint64_t gen;

@@ -47,7 +47,6 @@ static void changed(hs_request *req) {
   req->gen = atomic_fetch_add(&last_gen, 1) + 1;
   curl_slist_free_all(req->wire_headers);
   req->wire_headers = NULL;
-  req->wire_headers_made = false;
   hs__sent_head_unref(req->sent_cache);
   req->sent_cache = NULL;
 }
@@ -74,7 +73,6 @@ hs_request *hs_request_dup(const hs_request *src) {
   *req = *src;
   req->refs = 1;
   req->wire_headers = NULL;
-  req->wire_headers_made = false;
   req->sent_cache = NULL;
   req->gen = atomic_fetch_add(&last_gen, 1) + 1;
   req->url = hs__strdup(src->url);

@@ -344,7 +344,7 @@ bool hs__proxy_in_env(void) {
   return false;
 }
 
-const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t timeout_us, bool env_proxy) {
+const char *hs__transfer_setup(hs_job *j, CURL *easy, bool configured, int64_t timeout_us, bool env_proxy) {
   const hs_request *req = j->req;
   if (!j->t && !(j->t = calloc(1, sizeof *j->t))) return "out of memory";
   /* The last response's trailers, not every try's: NULL again when none come. */
@@ -355,12 +355,12 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t 
   const char *wire_url = j->wire_url;
   if (!wire_url) return "the URL does not parse";
   j->t->plain = is_plain(j);
-  bool was_configured = *configured;
-  if (*configured && !j->t->plain) curl_easy_reset(easy);
+  /* A pooled handle that stayed configured keeps its options; any other is set anew. */
+  bool fresh = !configured || !j->t->plain;
+  if (configured && !j->t->plain) curl_easy_reset(easy);
   CURLcode rc = CURLE_OK;
-  if (!*configured || !j->t->plain) rc = set_constant(easy);
+  if (fresh) rc = set_constant(easy);
   if (rc == CURLE_OK && !j->t->plain) rc = set_rare(j, easy);
-  *configured = rc == CURLE_OK;
   if (rc == CURLE_OUT_OF_MEMORY) return "out of memory";
   /* The header lines: a request's own list serves every try that sends it whole. */
   const char *ua = req->user_agent ? req->user_agent : HS_USER_AGENT;
@@ -371,10 +371,8 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t 
   struct curl_slist *lines;
   bool shared = !expect && !j->stripped && !j->drop_content_headers;
   if (shared) {
-    if (!j->req->wire_headers_made) {
-      if (header_lines(j, ua, false, &j->req->wire_headers)) return "out of memory";
-      j->req->wire_headers_made = true;
-    }
+    /* Made on first use (an empty list, no line at all, is made again: it costs nothing). */
+    if (!j->req->wire_headers && header_lines(j, ua, false, &j->req->wire_headers)) return "out of memory";
     lines = j->req->wire_headers;
   } else {
     if (header_lines(j, ua, expect, &j->t->req_headers)) return "out of memory";
@@ -395,8 +393,6 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t 
     .certinfo = strncasecmp(j->url, "https:", 6) == 0,
     .verify = req->verify,
   };
-  /* A pooled handle that stayed configured holds the rest from its last try. */
-  bool fresh = !was_configured || !t->plain;
   if (fresh) {
     SET(CURLOPT_PRIVATE, t);
     SET(CURLOPT_ERRORBUFFER, t->errbuf);

@@ -71,10 +71,11 @@ typedef struct hs_job {
   size_t interim_delivered;   /* interim responses already given to icb */
 } hs_job;
 
-/* Returns NULL or a message saying why the handle could not be set up (j->t is
- * made here and dropped by hs__transfer_reset). *configured: the handle already
- * holds a plain try's options (a pooled handle); set to whether it does now. */
-const char *hs__transfer_setup(hs_job *j, CURL *easy, bool *configured, int64_t timeout_us, bool env_proxy);
+/* Returns NULL or a message saying why the handle could not be set up (j->t, the
+ * pooled try record of easy, is made here when the handle is new, and dropped by
+ * hs__transfer_reset). configured: the handle holds a plain try's options, and its
+ * pointers point to j->t (a pooled handle whose last try was plain). */
+const char *hs__transfer_setup(hs_job *j, CURL *easy, bool configured, int64_t timeout_us, bool env_proxy);
 /* Whether libcurl would take an http proxy from the environment (http_proxy, all_proxy):
  * read once a poll, not for every try. */
 bool hs__proxy_in_env(void);

@@ -39,7 +39,7 @@ typedef struct hs_url_facts {
   char scheme[16]; /* lowercase; empty if none (a longer one is cut: only http and https are fetched) */
   char *origin;   /* as hs__url_origin */
   char *normal;   /* as hs__url_normalize; only when asked for */
-  char *wire;     /* what goes to libcurl (no fragment); NULL when that is the URL as given */
+  char *wire;     /* what goes to libcurl (no fragment); NULL for a plain URL, which goes as given */
 } hs_url_facts;
 /* 0 when it parses (scheme set; the others may be NULL for a URL with no host),
  * -1 when it does not. Free with hs__url_facts_free either way. */

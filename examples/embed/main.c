@@ -28,7 +28,7 @@ static int cmp(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) { fprintf(stderr, "usage: %s SCRIPT.lua [MAX_SECONDS]\n", argv[0]); return 2; }
+  if (argc < 2) { fprintf(stderr, "usage: %s SCRIPT.lua [MAX_SECONDS] [MAX_FRAME_MS]\n", argv[0]); return 2; }
   double max_seconds = argc > 2 ? atof(argv[2]) : 60;
   double max_frame_ms = argc > 3 ? atof(argv[3]) : 8;
   lua_State *L = luaL_newstate();
