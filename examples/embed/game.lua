@@ -33,7 +33,19 @@ function G.summary()
   for k, v in pairs(statuses) do parts[#parts + 1] = tostring(k) .. "=" .. v end
   table.sort(parts)
   client:close()
-  return string.format("requests %d done, %d retried after Retry-After; statuses: %s", done, retried, table.concat(parts, " "))
+  local text = string.format("requests %d done, %d retried after Retry-After; statuses: %s", done, retried,
+                             table.concat(parts, " "))
+  -- Every 10th request is told 503 Retry-After: 1 once, then succeeds; none may fail.
+  local want = { [200] = 0, [204] = 0, [404] = 0 }
+  for i = 1, total do
+    if i % 10 == 0 or i % 3 == 0 or i % 7 == 0 then want[200] = want[200] + 1
+    else local s = ({ 200, 204, 404 })[i % 3 + 1]; want[s] = want[s] + 1 end
+  end
+  for k, v in pairs(statuses) do
+    if want[k] ~= v then error(text .. ": expected " .. tostring(want[k] or 0) .. " of " .. tostring(k), 0) end
+  end
+  if done ~= total or retried ~= total // 10 then error(text .. ": expected " .. total // 10 .. " retried", 0) end
+  return text
 end
 
 return G

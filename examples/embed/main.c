@@ -76,8 +76,16 @@ int main(int argc, char **argv) {
     fprintf(stderr, "embed: a frame spent %.3f ms in the script (limit %.1f ms)\n", spent[n - 1] * 1e3, max_frame_ms);
     rc = 1;
   }
+  /* The script's summary; it raises when the requests did not end as they should. */
   lua_getfield(L, script, "summary");
-  if (lua_isfunction(L, -1) && lua_pcall(L, 0, 1, 0) == LUA_OK && lua_isstring(L, -1)) printf("%s\n", lua_tostring(L, -1));
+  if (lua_isfunction(L, -1)) {
+    if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
+      fprintf(stderr, "embed: %s\n", lua_tostring(L, -1));
+      rc = 1;
+    } else if (lua_isstring(L, -1)) {
+      printf("%s\n", lua_tostring(L, -1));
+    }
+  }
   lua_close(L);
   free(spent);
   return rc;
