@@ -285,6 +285,41 @@ describe("hs.client", function()
     c:close()
   end)
 
+  it("sends every URL's own origin, path and query from one handle serving many", function()
+    -- One handle for all (concurrency 1): it keeps the parts of its last plain URL and
+    -- changes only what differs. A POST between resets the handle; '%' escapes are
+    -- sent as written (the URL goes whole then); a redirect hop is a plain URL too.
+    local two <close> = helper.start_server { ports = 2 }
+    local p1, p2 = two.ports[1], two.ports[2]
+    local o1, o2 = "http://127.0.0.1:" .. p1, "http://127.0.0.1:" .. p2
+    local c = hs.client { concurrency = 1 }
+    local cases = {
+      { o1 .. "/echo?a=1", "/echo?a=1", p1 },
+      { o1 .. "/echo/x", "/echo/x", p1 },
+      { o2 .. "/echo?b=2&c", "/echo?b=2&c", p2 },
+      { { url = o2 .. "/echo?post", method = "POST", body = "x" }, "/echo?post", p2 },
+      { o2 .. "/echo/y?z", "/echo/y?z", p2 },
+      { o1 .. "/echo/%7Ea?q=%2F", "/echo/%7Ea?q=%2F", p1 },
+      { o1 .. "/echo?after", "/echo?after", p1 },
+      { o1 .. "/to" .. helper.qs { url = o2 .. "/echo?hop" }, "/echo?hop", p2 },
+      { o2 .. "/echo", "/echo", p2 },
+    }
+    local list = {}
+    for i, case in ipairs(cases) do list[i] = case[1] end
+    local results = c:run_all(list)
+    c:close()
+    for i, case in ipairs(cases) do
+      local r = results[i]
+      assert.are.equal(200, r.status, "case " .. i)
+      local echo = cjson.decode(r.body)
+      assert.are.equal(case[2], echo.path, "case " .. i)
+      assert.are.equal(case[3], echo.port, "case " .. i)
+      local host
+      for _, pair in ipairs(echo.headers) do if pair[1]:lower() == "host" then host = pair[2] end end
+      assert.are.equal("127.0.0.1:" .. case[3], host, "case " .. i)
+    end
+  end)
+
   it("keeps a raising client on_interim's error, and a raising resumed coroutine's", function()
     local c = hs.client { on_interim = function() error("interim boom") end }
     local h = c:add(B .. "/status/200?interim=103")

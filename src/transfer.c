@@ -336,12 +336,58 @@ static CURLcode set_rare(hs_job *j, CURL *easy) {
 }
 
 bool hs__proxy_in_env(void) {
-  const char *env[] = { "http_proxy", "all_proxy", "ALL_PROXY" };
+  /* What libcurl reads for http and https (no uppercase HTTP_PROXY: libcurl ignores it). */
+  const char *env[] = { "http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY" };
   for (size_t i = 0; i < sizeof env / sizeof *env; i++) {
     const char *v = getenv(env[i]);
     if (v && *v) return true;
   }
   return false;
+}
+
+/* Sets one part of t->parts from len bytes at p (NULL: none); false on failure. */
+static bool set_part(CURLU *u, CURLUPart what, const char *p, size_t len) {
+  char buf[256];
+  char *s = NULL;
+  if (p && p[len] != '\0') {
+    s = len < sizeof buf ? buf : malloc(len + 1);
+    if (!s) return false;
+    memcpy(s, p, len);
+    s[len] = '\0';
+    p = s;
+  }
+  bool ok = curl_url_set(u, what, p, 0) == CURLUE_OK;
+  if (s != buf) free(s);
+  return ok;
+}
+
+/* A plain URL also goes to libcurl as its parts (CURLOPT_CURLU), which libcurl copies
+ * instead of parsing the URL again and writing it out anew. The parts stay with the
+ * handle: a try to the origin of the last sets only path and query. NULL (the URL
+ * alone) when the URL is not plain, or has a '%': curl_url_set would lowercase
+ * its escapes, which a parse of the whole URL keeps as written. */
+static CURLU *url_parts(hs_job *j) {
+  hs_try *t = j->t;
+  const hs_url_spans *s = &j->spans;
+  const char *url = j->url, *rest = s->ok ? url + s->rest_at : NULL;
+  if (!rest || strchr(rest, '%') || (!t->parts && !(t->parts = curl_url()))) return NULL;
+  CURLU *u = t->parts;
+  if (t->parts_origin != j->origin_key) {
+    t->parts_origin = NULL;
+    if (!set_part(u, CURLUPART_SCHEME, s->https ? "https" : "http", s->https ? 5 : 4) ||
+        !set_part(u, CURLUPART_HOST, url + s->host_at, s->host_len) ||
+        !set_part(u, CURLUPART_PORT, s->port_len ? url + s->port_at : NULL, s->port_len))
+      return NULL;
+    t->parts_origin = j->origin_key;
+  }
+  const char *q = strchr(rest, '?');
+  size_t path_len = q ? (size_t)(q - rest) : strlen(rest);
+  if (!set_part(u, CURLUPART_PATH, path_len ? rest : "/", path_len ? path_len : 1) ||
+      !set_part(u, CURLUPART_QUERY, q ? q + 1 : NULL, q ? strlen(q + 1) : 0)) {
+    t->parts_origin = NULL;
+    return NULL;
+  }
+  return u;
 }
 
 const char *hs__transfer_setup(hs_job *j, CURL *easy, bool configured, int64_t timeout_us, bool env_proxy) {
@@ -383,16 +429,27 @@ const char *hs__transfer_setup(hs_job *j, CURL *easy, bool configured, int64_t t
   /* A proxy from the environment would show in the head (libcurl reads it per transfer). */
   bool verbose = !(j->t->plain && !env_proxy && write_sent_head(j, lines, shared) == 0);
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, val); } while (0)
+  /* The URL string too: libcurl reports it, and would write it out from the parts otherwise. */
   SET(CURLOPT_URL, wire_url);
   SET(CURLOPT_HTTPHEADER, lines);
   hs_try *t = j->t;
   t->job = j;
+  CURLU *parts = j->t->plain ? url_parts(j) : NULL;
   hs_try_opts want = {
     .timeout_ms = timeout_us > 0 ? (long)((timeout_us + 999) / 1000) : 0L,
     .verbose = verbose,  /* for CURLINFO_HEADER_OUT: what went on the wire */
     .certinfo = strncasecmp(j->url, "https:", 6) == 0,
     .verify = req->verify,
+    .parts = parts != NULL,
+    /* No proxy anywhere: "" keeps libcurl from reading five variables every try. */
+    .no_env_proxy = !env_proxy && !req->proxy,
   };
+  /* A fresh handle holds neither (libcurl's defaults). */
+  if (fresh ? want.parts : want.parts != t->held.parts) SET(CURLOPT_CURLU, parts);
+  if (fresh ? want.no_env_proxy : want.no_env_proxy != t->held.no_env_proxy) {
+    SET(CURLOPT_PROXY, want.no_env_proxy ? "" : NULL);
+    SET(CURLOPT_NOPROXY, want.no_env_proxy ? "" : NULL);
+  }
   if (fresh) {
     SET(CURLOPT_PRIVATE, t);
     SET(CURLOPT_ERRORBUFFER, t->errbuf);
@@ -656,9 +713,13 @@ hs_try *hs__transfer_recycle(hs_job *j) {
   head.oom = body.oom = 0;
   hs_try_opts held = t->held;
   CURL *easy = t->easy;
+  CURLU *parts = t->parts;
+  const char *parts_origin = t->parts_origin;
   memset(t, 0, sizeof *t);
   t->easy = easy;
   t->held = held;
+  t->parts = parts;
+  t->parts_origin = parts_origin;
   t->head = head;
   t->body = body;
   return t;
@@ -666,6 +727,7 @@ hs_try *hs__transfer_recycle(hs_job *j) {
 
 void hs__transfer_free(hs_try *t) {
   if (!t) return;
+  curl_url_cleanup(t->parts);
   free(t->head.p);
   free(t->body.p);
   free(t);

@@ -13,6 +13,8 @@
 typedef struct hs_try_opts {
   long timeout_ms;
   bool verbose, certinfo, verify;
+  bool parts;                 /* CURLOPT_CURLU is the try record's parts */
+  bool no_env_proxy;          /* CURLOPT_PROXY and CURLOPT_NOPROXY are "" */
 } hs_try_opts;
 
 /* What one try needs while libcurl runs it; only running requests have one. It
@@ -22,6 +24,8 @@ typedef struct hs_try {
   CURL *easy;
   struct hs_job *job;         /* whose try it is; NULL in the pool */
   hs_try_opts held;           /* kept across recycling, valid while the handle is configured */
+  CURLU *parts;               /* a plain URL's parts given to libcurl (kept across recycling) */
+  const char *parts_origin;   /* the client's origin key the parts hold, NULL: none */
   struct curl_slist *req_headers, *resolve;
   char errbuf[CURL_ERROR_SIZE];
   int64_t t_try;              /* monotonic start of this try */

@@ -225,6 +225,29 @@ int main(void) {
   CHECK(started_before == 20 && polls >= 10);
   hs_client_free(c);
 
+  /* A proxy put in the environment between polls is used from the next poll on,
+   * by the same pooled handle (which held "no proxy" while there was none). The
+   * test server answers a proxy request too: its echo shows the absolute target. */
+  CHECK(hs_client_new(&c, NULL, 1, 1) == HS_OK);
+  hs_request *recho = req_for("/echo");
+  seen p1 = {0}, p2 = {0}, p3 = {0};
+  CHECK(hs_client_add(c, recho, on_done, &p1, NULL) == HS_OK);
+  while (hs_client_pending(c)) CHECK(hs_client_poll(c, 100000, NULL) == HS_OK);
+  setenv("http_proxy", base, 1);
+  CHECK(hs_client_add(c, recho, on_done, &p2, NULL) == HS_OK);
+  while (hs_client_pending(c)) CHECK(hs_client_poll(c, 100000, NULL) == HS_OK);
+  unsetenv("http_proxy");
+  CHECK(hs_client_add(c, recho, on_done, &p3, NULL) == HS_OK);
+  while (hs_client_pending(c)) CHECK(hs_client_poll(c, 100000, NULL) == HS_OK);
+  hs_request_free(recho);
+  const char *e1b = hs_result_body(p1.kept, NULL), *e2b = hs_result_body(p2.kept, NULL),
+             *e3b = hs_result_body(p3.kept, NULL);
+  CHECK(e1b && strstr(e1b, "\"path\":\"/echo\""));
+  CHECK(e2b && strstr(e2b, "\"path\":\"http://127.0.0.1:") && strstr(e2b, "Proxy-Connection"));
+  CHECK(e3b && strstr(e3b, "\"path\":\"/echo\"") && !strstr(e3b, "Proxy-Connection"));
+  hs_result_unref(p1.kept); hs_result_unref(p2.kept); hs_result_unref(p3.kept);
+  hs_client_free(c);
+
   test_server_stop(&srv);
   hs_global_cleanup();
   if (failures) { fprintf(stderr, "test_client: %d failures\n", failures); return 1; }
