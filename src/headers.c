@@ -45,10 +45,6 @@ int hs__headers_add_line(hs_headers *h, const char *line, size_t len) {
   return hs__headers_add(h, line, nlen, v, (size_t)(end - v));
 }
 
-bool hs__headers_in_block(const hs_headers *h, const char *p) {
-  return h->block && p >= h->block && p < h->block + h->block_len;
-}
-
 int hs__headers_set_block(hs_headers *h, const char *data, size_t n) {
   if (h->n || h->v || h->block) return -1; /* for an empty list only */
   if (n >= UINT32_MAX / 2) return -1;
@@ -113,8 +109,8 @@ int hs__headers_copy(hs_headers *dst, const hs_headers *src) {
 }
 
 void hs__headers_free(hs_headers *h) {
-  for (size_t i = 0; i < h->n; i++)
-    if (!hs__headers_in_block(h, h->v[i].name)) free(h->v[i].name);
+  /* A list cut from a block has its names there; an added entry owns its name (and value). */
+  for (size_t i = 0; !h->block && i < h->n; i++) free(h->v[i].name);
   free(h->v);
   memset(h, 0, sizeof *h);
 }

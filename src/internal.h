@@ -35,7 +35,6 @@ typedef struct hs_headers {
   hs_header *v; uint32_t n, cap;
   char *block; uint32_t block_len;
 } hs_headers;
-bool hs__headers_in_block(const hs_headers *h, const char *p);
 
 int hs__headers_add(hs_headers *h, const char *name, size_t nlen, const char *value, size_t vlen);
 int hs__headers_addz(hs_headers *h, const char *name, const char *value);
@@ -163,6 +162,8 @@ struct hs_result {
   char *request_method;
 };
 
+/* A new result has room for one hop and one try in its own allocation, where most
+ * results need no more (hs__result_add_hop/add_attempt move to their own past that). */
 hs_result *hs__result_new(void);
 hs_hop *hs__result_add_hop(hs_result *r, const char *url, const char *method);
 hs_attempt *hs__result_add_attempt(hs_result *r, size_t hop);

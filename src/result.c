@@ -6,9 +6,18 @@
 
 #include "internal.h"
 
+/* The first hop and try, behind the result (hs__result_new). */
+typedef struct result_room { hs_result r; hs_hop hop; hs_attempt attempt; } result_room;
+
 hs_result *hs__result_new(void) {
-  hs_result *r = calloc(1, sizeof *r);
-  if (!r) return NULL;
+  result_room *room = malloc(sizeof *room);
+  if (!room) return NULL;
+  hs_result *r = &room->r;
+  memset(r, 0, sizeof *r);
+  r->hops = &room->hop;
+  r->cap_hops = 1;
+  r->attempts = &room->attempt;
+  r->cap_attempts = 1;
   r->refs = 1;
   r->retry_after_us = HS_NONE;
   r->queue_us = r->total_us = HS_NONE;
@@ -16,8 +25,19 @@ hs_result *hs__result_new(void) {
   return r;
 }
 
+/* hs__grow for an array that may still be in the result's own room (at `room`). */
+static int grow(void **v, size_t *cap, size_t n, size_t sz, void *room) {
+  if (n < *cap || *v != room) return hs__grow(v, cap, n, sz);
+  void *p = malloc(2 * *cap * sz);
+  if (!p) return -1;
+  memcpy(p, room, n * sz);
+  *v = p;
+  *cap *= 2;
+  return 0;
+}
+
 hs_hop *hs__result_add_hop(hs_result *r, const char *url, const char *method) {
-  if (hs__grow((void **)&r->hops, &r->cap_hops, r->n_hops, sizeof *r->hops)) return NULL;
+  if (grow((void **)&r->hops, &r->cap_hops, r->n_hops, sizeof *r->hops, &((result_room *)r)->hop)) return NULL;
   hs_hop *h = &r->hops[r->n_hops];
   memset(h, 0, sizeof *h);
   h->url = hs__strdup(url);
@@ -28,7 +48,8 @@ hs_hop *hs__result_add_hop(hs_result *r, const char *url, const char *method) {
 }
 
 hs_attempt *hs__result_add_attempt(hs_result *r, size_t hop) {
-  if (hs__grow((void **)&r->attempts, &r->cap_attempts, r->n_attempts, sizeof *r->attempts))
+  if (grow((void **)&r->attempts, &r->cap_attempts, r->n_attempts, sizeof *r->attempts,
+           &((result_room *)r)->attempt))
     return NULL;
   hs_attempt *a = &r->attempts[r->n_attempts];
   memset(a, 0, sizeof *a);
@@ -134,7 +155,10 @@ void hs_result_unref(hs_result *r) {
     free(r->attempts[i].bad_retry_after);
   }
   for (size_t i = 0; i < r->n_findings; i++) free(r->findings[i].message);
-  free(r->hops); free(r->interim); free(r->attempts); free(r->findings);
+  result_room *room = (result_room *)r;
+  if (r->hops != &room->hop) free(r->hops);
+  if (r->attempts != &room->attempt) free(r->attempts);
+  free(r->interim); free(r->findings);
   if (r->trailers) hs__headers_free(r->trailers), free(r->trailers);
   free(r->rq_http_version);
   free(r->rq_secret_names);

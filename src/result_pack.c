@@ -45,14 +45,18 @@ static void headers(packer *p, hs_headers *dst, const hs_headers *src) {
   if (!src->n) return;
   hs_header *v = take(p, src->n * sizeof *v);
   char *block = src->block ? copy(p, src->block, src->block_len) : NULL;
-  for (size_t i = 0; i < src->n; i++) {
-    const hs_header *s = &src->v[i];
-    hs_header e;
-    bool name_in = hs__headers_in_block(src, s->name);
-    bool value_in = s->value && hs__headers_in_block(src, s->value);
-    e.name = name_in ? (block ? block + (s->name - src->block) : NULL) : str(p, s->name);
-    e.value = value_in ? (block ? block + (s->value - src->block) : NULL) : str(p, s->value);
-    if (v) v[i] = e;
+  if (src->block) {
+    /* A list cut from a block is read-only: all its names and values lie in it. */
+    for (size_t i = 0; v && i < src->n; i++) {
+      const hs_header *s = &src->v[i];
+      v[i].name = block + (s->name - src->block);
+      v[i].value = s->value ? block + (s->value - src->block) : NULL;
+    }
+  } else {
+    for (size_t i = 0; i < src->n; i++) {
+      hs_header e = { str(p, src->v[i].name), str(p, src->v[i].value) };
+      if (v) v[i] = e;
+    }
   }
   dst->v = v;
   dst->n = dst->cap = src->n;

@@ -193,8 +193,12 @@ function M.client(opts)
   -- A plain URL string is added through the defaults parsed once, unless they
   -- change every request's URL or body (query, json).
   local fast = defaults.query == nil and defaults.json == nil and defaults.url == nil
+  -- add_url and want_interim: the plain add's two reads, made once.
   local self = setmetatable({ core = cc, defaults = defaults, handles = {}, fast = fast,
-                              in_callback = false, closed = false }, Client)
+                              add_url = cc.add_url, want_interim = defaults.on_interim ~= nil,
+                              in_callback = false, closed = false,
+                              -- whether any handle may hold these: _dispatch reads a handle's only then
+                              interim_errors = false, waiters = 0 }, Client)
   -- interim_error and waiter default here, so that reading them from a handle stops one step up.
   local shared = setmetatable({ client = self, on_interim = defaults.on_interim, interim_error = false,
                                 waiter = false }, { __index = Handle })
@@ -208,8 +212,8 @@ function Client:add(spec, callback)
     error("bad argument #2 to 'add' (function expected, got " .. type(callback) .. ")", 2)
   end
   local id, own_interim
-  if type(spec) == "string" and self.fast then
-    id = self.core:add_url(spec, self.defaults.on_interim ~= nil)
+  if self.fast and type(spec) == "string" then
+    id = self.add_url(self.core, spec, self.want_interim)
   else
     if type(spec) == "string" then spec = { url = spec } end
     local opts = prepare(merge(self.defaults, spec), "add")
@@ -242,14 +246,17 @@ function Client:_dispatch(ids, values, from, sliced, ran)
         self.in_callback = true
         local ok, err = xpcall(h.on_interim, traceback, v)
         self.in_callback = false
-        if not ok then h.interim_error = err end
+        if not ok then
+          h.interim_error = err
+          self.interim_errors = true
+        end
       end
     else
       local h = handles[id]
       if h then
         handles[id] = nil
         local res = v
-        if h.interim_error then res.callback_error = h.interim_error end
+        if self.interim_errors and h.interim_error then res.callback_error = h.interim_error end
         h[RESULT] = res
         local callback = h[CALLBACK]
         if callback then
@@ -258,9 +265,10 @@ function Client:_dispatch(ids, values, from, sliced, ran)
           self.in_callback = false
           if not ok then res.callback_error = err end
         end
-        if h.waiter then
+        if self.waiters > 0 and h.waiter then
           local co = h.waiter
           h.waiter = false
+          self.waiters = self.waiters - 1
           self.in_callback = true -- a resumed coroutine is a callback too: no poll/run inside
           local ok, err = coroutine.resume(co, res)
           self.in_callback = false
@@ -367,6 +375,7 @@ function Client:await(h)
   if h[RESULT] then return h[RESULT] end
   if not coroutine.isyieldable() then error("await outside a coroutine would block: call it from a coroutine", 2) end
   h.waiter = coroutine.running()
+  self.waiters = self.waiters + 1
   return coroutine.yield()
 end
 
