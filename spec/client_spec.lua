@@ -179,7 +179,7 @@ describe("hs.client", function()
       polls = polls + 1
       most = math.max(most, done - before)
       assert.are.equal(total - done, pending) -- what waits is counted, none is lost
-      if c.backlog then -- results kept for the next poll: the host is told to poll now
+      if c.core:kept() > 0 then -- results kept for the next poll: the host is told to poll now
         kept = kept + 1
         assert.are.equal(0, c:next_timeout())
       end
@@ -395,6 +395,36 @@ describe("hs.client", function()
     c:run()
     assert.are.equal(1, ok_calls)
     assert.matches("callback broke", h:result().callback_error)
+    c:close()
+  end)
+
+  it("keeps a yielding callback's error with its result, and the client goes on", function()
+    -- Callbacks run from C: one cannot suspend the poll that runs it.
+    local c = hs.client {}
+    local after = 0
+    local h = c:add(B .. "/status/200", function() coroutine.yield("no") end)
+    c:add(B .. "/status/204", function() after = after + 1 end)
+    local co = coroutine.create(function() c:run() return "ran" end)
+    local ok, v = coroutine.resume(co)
+    assert.is_true(ok)
+    assert.are.equal("ran", v)
+    assert.are.equal(1, after)
+    assert.matches("yield", h:result().callback_error)
+    assert.are.equal(0, c:poll(0)) -- not left inside a callback
+    c:close()
+  end)
+
+  it("delivers requests added from callbacks, in the same run", function()
+    local c = hs.client { concurrency = 2 }
+    local statuses = {}
+    local function chain(res)
+      statuses[#statuses + 1] = res.status
+      if #statuses < 5 then c:add(B .. "/status/" .. (200 + #statuses), chain) end
+    end
+    c:add(B .. "/status/200", chain)
+    c:run()
+    assert.are.same({ 200, 201, 202, 203, 204 }, statuses)
+    assert.are.equal(0, c:pending())
     c:close()
   end)
 

@@ -193,16 +193,13 @@ function M.client(opts)
   -- A plain URL string is added through the defaults parsed once, unless they
   -- change every request's URL or body (query, json).
   local fast = defaults.query == nil and defaults.json == nil and defaults.url == nil
-  -- add_url and want_interim: the plain add's two reads, made once.
-  local self = setmetatable({ core = cc, defaults = defaults, handles = {}, fast = fast,
-                              add_url = cc.add_url, want_interim = defaults.on_interim ~= nil,
-                              in_callback = false, closed = false,
-                              -- whether any handle may hold these: _dispatch reads a handle's only then
-                              interim_errors = false, waiters = 0 }, Client)
+  local self = setmetatable({ core = cc, defaults = defaults, handles = {}, fast = fast, closed = false }, Client)
   -- interim_error and waiter default here, so that reading them from a handle stops one step up.
   local shared = setmetatable({ client = self, on_interim = defaults.on_interim, interim_error = false,
                                 waiter = false }, { __index = Handle })
   self.handle_mt = { __index = shared, __name = "httpstatus.handle" }
+  -- The core delivers results to the handles and runs the callbacks (lhs_client.c).
+  cc:bind(self, self.handles, self.handle_mt, defaults.on_interim ~= nil)
   return self
 end
 
@@ -211,118 +208,34 @@ function Client:add(spec, callback)
   if callback ~= nil and type(callback) ~= "function" then
     error("bad argument #2 to 'add' (function expected, got " .. type(callback) .. ")", 2)
   end
-  local id, own_interim
-  if self.fast and type(spec) == "string" then
-    id = self.add_url(self.core, spec, self.want_interim)
-  else
-    if type(spec) == "string" then spec = { url = spec } end
-    local opts = prepare(merge(self.defaults, spec), "add")
-    id = self.core:add(opts, opts.on_interim ~= nil)
-    -- the client's on_interim comes from handle_mt; only a request's own is set here
-    if opts.on_interim ~= self.defaults.on_interim then own_interim = opts.on_interim end
-  end
+  if self.fast and type(spec) == "string" then return self.core:add_handle(spec, callback) end
+  if type(spec) == "string" then spec = { url = spec } end
+  local opts = prepare(merge(self.defaults, spec), "add")
+  local id = self.core:add(opts, opts.on_interim ~= nil)
   local h = setmetatable({ id, callback or false, false }, self.handle_mt)
-  if own_interim then h.on_interim = own_interim end
+  -- the client's on_interim comes from handle_mt; only a request's own is set here
+  if opts.on_interim ~= self.defaults.on_interim then h.on_interim = opts.on_interim end
   self.handles[id] = h
   return h
 end
 
--- ids[i] finished (values[i] a result userdata), or -ids[i] got a 1xx (values[i] a table).
--- From event `from` on; with `sliced` (poll(0)), it stops once the callbacks' time
--- slice is spent (after one callback at least, unless `ran` says one already ran)
--- and keeps the rest for the next poll (self.backlog): returns true then.
-function Client:_dispatch(ids, values, from, sliced, ran)
-  local handles, core = self.handles, self.core
-  local n = #ids
-  for i = from, n do
-    if sliced and (i > from or ran) and core:slice_spent() then
-      self.backlog = { ids, values, i }
-      return true
-    end
-    local id, v = ids[i], values[i]
-    if id < 0 then
-      local h = handles[-id]
-      if h and h.on_interim then
-        self.in_callback = true
-        local ok, err = xpcall(h.on_interim, traceback, v)
-        self.in_callback = false
-        if not ok then
-          h.interim_error = err
-          self.interim_errors = true
-        end
-      end
-    else
-      local h = handles[id]
-      if h then
-        handles[id] = nil
-        local res = v
-        if self.interim_errors and h.interim_error then res.callback_error = h.interim_error end
-        h[RESULT] = res
-        local callback = h[CALLBACK]
-        if callback then
-          self.in_callback = true
-          local ok, err = xpcall(callback, traceback, res, h)
-          self.in_callback = false
-          if not ok then res.callback_error = err end
-        end
-        if self.waiters > 0 and h.waiter then
-          local co = h.waiter
-          h.waiter = false
-          self.waiters = self.waiters - 1
-          self.in_callback = true -- a resumed coroutine is a callback too: no poll/run inside
-          local ok, err = coroutine.resume(co, res)
-          self.in_callback = false
-          if not ok then res.callback_error = err end
-        end
-      else -- a run_all place: that run_all's ids are consecutive, one a list item
-        local base = self.collect_base
-        if base and id >= base and id < self.collect_end then self.collect[id - base + 1] = v end
-      end
-    end
-  end
-end
-
--- Events a poll(0) had no time left for, delivered first by the next poll.
--- Returns whether it had to stop again, and whether it delivered any.
-function Client:_drain(sliced)
-  local b = self.backlog
-  if not b then return false, false end
-  self.backlog = nil
-  return self:_dispatch(b[1], b[2], b[3], sliced, false), true
-end
-
 function Client:poll(timeout)
-  if self.in_callback then error("poll/run cannot be called from inside a callback", 2) end
+  if self.core:in_callback() then error("poll/run cannot be called from inside a callback", 2) end
   if self.closed then return 0 end
   if timeout ~= nil and type(timeout) ~= "number" then error("bad argument #1 to 'poll' (number expected)", 2) end
-  timeout = timeout or 0
-  -- poll(0): the engine works for its slice (core:poll), the callbacks for one of
-  -- their own (shared with what was kept from the last poll, if any); what does not
-  -- fit waits for the next poll(0).
-  local sliced = timeout == 0
-  if sliced and self.backlog then self.core:start_slice() end -- kept callbacks run first
-  local stopped, ran = self:_drain(sliced)
-  if stopped then return self:pending() end
-  local ids, values = self.core:poll(timeout)
-  if sliced and not ran then self.core:start_slice() end -- the callbacks' slice starts after the engine's
-  self:_dispatch(ids, values, 1, sliced, ran)
-  return self:pending()
+  return self.core:deliver(timeout or 0)
 end
 
 function Client:run()
-  if self.in_callback then error("poll/run cannot be called from inside a callback", 2) end
-  self:_drain(false)
-  while not self.closed and self.core:pending() > 0 do
-    local ids, values = self.core:poll(-1)
-    self:_dispatch(ids, values, 1, false)
-  end
+  if self.core:in_callback() then error("poll/run cannot be called from inside a callback", 2) end
+  if not self.closed then self.core:run() end
 end
 
 function Client:run_all(list)
   if type(list) ~= "table" then error("bad argument #1 to 'run_all' (table expected)", 2) end
-  if self.in_callback then error("run_all cannot be called from inside a callback", 2) end
+  if self.core:in_callback() then error("run_all cannot be called from inside a callback", 2) end
   -- Plain URL strings need no handle object: every item takes the next id, so id
-  -- base + i - 1 is item i's place in `out` (self.collect). One run_all at a time:
+  -- base + i - 1 is item i's place in `out` (core:collect). One run_all at a time:
   -- it cannot start from a callback or a resumed coroutine, and it runs until it is done.
   local out, slow = {}, {}
   local plain = self.fast and self.defaults.on_interim == nil
@@ -347,27 +260,21 @@ function Client:run_all(list)
     error(err, 0)
   end
   -- Nothing is delivered while items are added: the places are known from here on.
-  self.collect, self.collect_base, self.collect_end = out, base, (last or 0) + 1
+  if base then self.core:collect(out, base, last) end
   self:run()
-  self.collect, self.collect_base, self.collect_end = nil, nil, nil
+  self.core:collect()
   for i, h in pairs(slow) do out[i] = h[RESULT] or nil end
   return out
 end
 
 function Client:next_timeout()
   if self.closed then return nil end
-  if self.backlog then return 0 end
   return self.core:next_timeout()
 end
 
 function Client:pending()
   if self.closed then return 0 end
-  local n, b = self.core:pending(), self.backlog
-  if b then -- finished requests still to be delivered (1xx events, negative ids, are not requests)
-    local ids = b[1]
-    for i = b[3], #ids do if ids[i] > 0 then n = n + 1 end end
-  end
-  return n
+  return self.core:pending()
 end
 
 function Client:await(h)
@@ -375,17 +282,14 @@ function Client:await(h)
   if h[RESULT] then return h[RESULT] end
   if not coroutine.isyieldable() then error("await outside a coroutine would block: call it from a coroutine", 2) end
   h.waiter = coroutine.running()
-  self.waiters = self.waiters + 1
+  self.core:add_waiter()
   return coroutine.yield()
 end
 
 function Client:close()
   if self.closed then return end
-  if self.in_callback then error("close cannot be called from inside a callback", 2) end
-  self:_drain(false)
-  local ids, values = self.core:close()
-  self.closed = true
-  self:_dispatch(ids, values, 1, false)
+  if self.core:in_callback() then error("close cannot be called from inside a callback", 2) end
+  self.core:finish() -- sets self.closed before the cancelled requests' callbacks run
 end
 Client.__close = Client.close
 

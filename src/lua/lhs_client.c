@@ -1,7 +1,10 @@
-/* The engine's client as a Lua userdata. poll/close return the events that
- * happened (finished results, 1xx interim responses) as a list; the Lua layer
- * runs the user's callbacks from it under pcall. We never call user Lua code
- * from inside the engine. */
+/* The engine's client as a Lua userdata. The engine's callbacks only record
+ * events (finished results, 1xx interim responses); once hs_client_poll has
+ * returned, deliver() turns them into Lua values one at a time and runs the
+ * user's callbacks under lua_pcall, so user Lua code never runs inside the
+ * engine. A bound client (bind: the Lua client's handles) delivers by itself
+ * (deliver, run, finish); an unbound one returns its events as two lists
+ * (poll, close) for hs.request. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +24,30 @@ typedef struct lclient {
   hs_client *c;
   hs_request *defaults;  /* parsed once, shared by every add_url */
   levent *ev; size_t n_ev, cap_ev;
+  size_t next_ev;        /* ev[next_ev..n_ev) are kept: not delivered yet */
+  bool want_interim;     /* the defaults have an on_interim */
+  bool in_callback;      /* a user callback (or a resumed coroutine) is running */
+  bool interim_errors;   /* some handle may hold an interim_error */
+  int waiters;           /* handles that may hold a waiting coroutine */
+  uint64_t collect_base, collect_end; /* run_all: ids [base, end) go to UV_COLLECT[id - base + 1] */
 } lclient;
+
+/* The user values of a bound client. */
+enum { UV_CLIENT = 1, UV_HANDLES, UV_HANDLE_MT, UV_COLLECT, N_UV = UV_COLLECT };
+/* A handle's array part (init.lua): its id, its callback or false, its result or false. */
+enum { H_ID = 1, H_CALLBACK, H_RESULT };
 
 static lclient *check(lua_State *L) {
   lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
   if (!u->c) luaL_error(L, "the client is closed");
   return u;
+}
+
+/* Finished results among the kept events (1xx events are not requests). */
+static size_t kept_results(const lclient *u) {
+  size_t n = 0;
+  for (size_t i = u->next_ev; i < u->n_ev; i++) n += u->ev[i].interim == SIZE_MAX;
+  return n;
 }
 
 static void record(lclient *u, uint64_t id, hs_result *r, size_t interim) {
@@ -44,11 +65,11 @@ static void on_interim(hs_client *c, uint64_t id, const hs_result *r, size_t ind
 /* Pushes two lists, ids and values (a result userdata, or for a 1xx, -id and a table), for
  * the events recorded, and drops our references. */
 static void push_events(lua_State *L, lclient *u) {
-  size_t n = u->n_ev;
+  size_t n = u->n_ev - u->next_ev;
   lua_createtable(L, (int)n, 0);
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
-    levent *e = &u->ev[i];
+    levent *e = &u->ev[u->next_ev + i];
     /* A 1xx is told by a negative id (the Lua layer's _dispatch). */
     lua_pushinteger(L, e->interim == SIZE_MAX ? (lua_Integer)e->id : -(lua_Integer)e->id);
     lua_rawseti(L, -3, (lua_Integer)i + 1);
@@ -61,12 +82,12 @@ static void push_events(lua_State *L, lclient *u) {
     hs_result_unref(e->r);
     e->r = NULL;
   }
-  u->n_ev = 0;
+  u->n_ev = u->next_ev = 0;
 }
 
 static void drop_events(lclient *u) {
-  for (size_t i = 0; i < u->n_ev; i++) hs_result_unref(u->ev[i].r);
-  u->n_ev = 0;
+  for (size_t i = u->next_ev; i < u->n_ev; i++) hs_result_unref(u->ev[i].r);
+  u->n_ev = u->next_ev = 0;
 }
 
 /* core.client(concurrency, per_host) */
@@ -74,7 +95,7 @@ static int l_client(lua_State *L) {
   lua_Integer conc = luaL_checkinteger(L, 1), per_host = luaL_checkinteger(L, 2);
   luaL_argcheck(L, conc >= 1 && conc <= 100000, 1, "concurrency must be 1-100000");
   luaL_argcheck(L, per_host >= 1 && per_host <= 100000, 2, "per_host must be 1-100000");
-  lclient *u = lua_newuserdatauv(L, sizeof *u, 0);
+  lclient *u = lua_newuserdatauv(L, sizeof *u, N_UV);
   memset(u, 0, sizeof *u);
   luaL_setmetatable(L, LHS_CLIENT);
   hs_code rc = hs_client_new(&u->c, NULL, (int)conc, (int)per_host);
@@ -157,14 +178,15 @@ static int l_cancel(lua_State *L) {
 
 static int l_next_timeout(lua_State *L) {
   lclient *u = check(L);
-  int64_t us = hs_client_next_timeout_us(u->c);
+  int64_t us = u->next_ev < u->n_ev ? 0 : hs_client_next_timeout_us(u->c); /* kept events: poll now */
   if (us < 0) lua_pushnil(L); else lua_pushnumber(L, (lua_Number)us / 1e6);
   return 1;
 }
 
+/* client:pending() -> requests not finished, and finished ones not delivered yet */
 static int l_pending(lua_State *L) {
   lclient *u = check(L);
-  lua_pushinteger(L, (lua_Integer)hs_client_pending(u->c));
+  lua_pushinteger(L, (lua_Integer)(hs_client_pending(u->c) + kept_results(u)));
   return 1;
 }
 
@@ -182,6 +204,269 @@ static void free_events(lclient *u) {
   u->cap_ev = 0;
 }
 
+/* ---- delivery (a bound client) ------------------------------------------------------ */
+
+/* The message handler of every callback: debug.traceback's (a string gets the
+ * stack appended; another error value stays as it is). */
+static int traceback(lua_State *L) {
+  const char *msg = lua_tostring(L, 1);
+  if (!msg && !lua_isnoneornil(L, 1)) return 1;
+  luaL_traceback(L, L, msg, 1);
+  return 1;
+}
+
+/* Drops event i's reference: it is delivered (its Lua value made) or dropped. */
+static void consume(lclient *u, size_t i) {
+  hs_result_unref(u->ev[i].r);
+  u->ev[i].r = NULL;
+  u->next_ev = i + 1;
+}
+
+/* Calls the function below its nargs arguments under the handler at msgh;
+ * returns false with the error on the stack, true with nothing. */
+static bool call_back(lua_State *L, lclient *u, int nargs, int msgh) {
+  u->in_callback = true;
+  int rc = lua_pcall(L, nargs, 0, msgh);
+  u->in_callback = false;
+  return rc == LUA_OK;
+}
+
+/* Resumes the coroutine on the top (it awaits the result at res) with that
+ * result, as coroutine.resume would; an error it raises is the result's
+ * callback_error. Pops the coroutine. */
+static void wake(lua_State *L, lclient *u, int res) {
+  lua_State *co = lua_tothread(L, -1);
+  lua_pushvalue(L, res);
+  lua_xmove(L, co, 1);
+  int nres = 0;
+  u->in_callback = true; /* a resumed coroutine is a callback too: no poll/run inside */
+  int rc = lua_resume(co, L, 1, &nres);
+  u->in_callback = false;
+  if (rc == LUA_OK || rc == LUA_YIELD) {
+    lua_pop(co, nres);
+  } else {
+    lua_xmove(co, L, 1);
+    lua_setfield(L, res, "callback_error");
+  }
+  lua_pop(L, 1);
+}
+
+/* Delivers the 1xx event i to its handle's on_interim. */
+static void deliver_interim(lua_State *L, lclient *u, size_t i, int handles, int msgh) {
+  levent e = u->ev[i];
+  if (lua_rawgeti(L, handles, (lua_Integer)e.id) != LUA_TTABLE) { consume(u, i); lua_pop(L, 1); return; }
+  int h = lua_gettop(L);
+  lua_getfield(L, h, "on_interim");
+  if (!lua_toboolean(L, -1)) { consume(u, i); lua_pop(L, 2); return; }
+  lhs_interim_push(L, e.r, e.interim);
+  consume(u, i);
+  if (!call_back(L, u, 1, msgh)) {
+    lua_setfield(L, h, "interim_error");
+    u->interim_errors = true;
+  }
+  lua_pop(L, 1);
+}
+
+/* Delivers the finished result of event i: to its handle (result, callback,
+ * waiter), or to its run_all place. */
+static void deliver_result(lua_State *L, lclient *u, size_t i, int handles, int msgh) {
+  levent e = u->ev[i];
+  if (lua_rawgeti(L, handles, (lua_Integer)e.id) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    if (e.id >= u->collect_base && e.id < u->collect_end) { /* a run_all place: one a list item */
+      lua_getiuservalue(L, 1, UV_COLLECT);
+      lhs_result_push(L, e.r);
+      lua_rawseti(L, -2, (lua_Integer)(e.id - u->collect_base) + 1);
+      lua_pop(L, 1);
+    }
+    consume(u, i);
+    return;
+  }
+  int h = lua_gettop(L);
+  lhs_result_push(L, e.r);
+  consume(u, i);
+  int res = lua_gettop(L);
+  lua_pushnil(L);
+  lua_rawseti(L, handles, (lua_Integer)e.id);
+  if (u->interim_errors) {
+    lua_getfield(L, h, "interim_error");
+    if (lua_toboolean(L, -1)) lua_setfield(L, res, "callback_error");
+    else lua_pop(L, 1);
+  }
+  lua_pushvalue(L, res);
+  lua_rawseti(L, h, H_RESULT);
+  if (lua_rawgeti(L, h, H_CALLBACK) == LUA_TFUNCTION) {
+    lua_pushvalue(L, res);
+    lua_pushvalue(L, h);
+    if (!call_back(L, u, 2, msgh)) lua_setfield(L, res, "callback_error");
+  } else {
+    lua_pop(L, 1);
+  }
+  if (u->waiters > 0) {
+    if (lua_getfield(L, h, "waiter") == LUA_TTHREAD) {
+      lua_pushboolean(L, 0);
+      lua_setfield(L, h, "waiter");
+      u->waiters--;
+      wake(L, u, res);
+    } else {
+      lua_pop(L, 1);
+    }
+  }
+  lua_settop(L, h - 1);
+}
+
+/* Delivers the kept events, up to those recorded when it starts (what its own
+ * callbacks cause waits for the next delivery). With `sliced` (poll(0)) it stops
+ * once the callbacks' time slice is spent, after one event at least unless `ran`
+ * says one already ran, and keeps the rest: returns true then. The client
+ * userdata is at index 1. */
+static bool deliver(lua_State *L, lclient *u, bool sliced, bool ran) {
+  size_t from = u->next_ev, end = u->n_ev;
+  bool stopped = false;
+  if (from == end) return false;
+  int top = lua_gettop(L);
+  lua_pushcfunction(L, traceback);
+  int msgh = lua_gettop(L);
+  lua_getiuservalue(L, 1, UV_HANDLES);
+  int handles = lua_gettop(L);
+  for (size_t i = from; i < end; i++) {
+    if (sliced && (i > from || ran) && hs__client_slice_spent(u->c)) { stopped = true; break; }
+    if (u->ev[i].interim == SIZE_MAX) deliver_result(L, u, i, handles, msgh);
+    else deliver_interim(L, u, i, handles, msgh);
+  }
+  lua_settop(L, top);
+  if (u->next_ev == u->n_ev) {
+    u->n_ev = u->next_ev = 0;
+  } else if (u->next_ev > 0) { /* what is kept moves to the front */
+    memmove(u->ev, u->ev + u->next_ev, (u->n_ev - u->next_ev) * sizeof *u->ev);
+    u->n_ev -= u->next_ev;
+    u->next_ev = 0;
+  }
+  return stopped;
+}
+
+static void check_not_in_callback(lua_State *L, lclient *u, const char *what) {
+  if (u->in_callback) luaL_error(L, "%s cannot be called from inside a callback", what);
+}
+
+/* client:bind(client, handles, handle_mt, want_interim): this client delivers its
+ * events itself, to the handles in `handles` (id -> handle); add_handle makes handles
+ * with handle_mt, and asks for 1xx events when want_interim (the defaults' on_interim). */
+static int l_bind(lua_State *L) {
+  lclient *u = check(L);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  luaL_checktype(L, 4, LUA_TTABLE);
+  for (int uv = UV_CLIENT; uv <= UV_HANDLE_MT; uv++) {
+    lua_pushvalue(L, 1 + uv);
+    lua_setiuservalue(L, 1, uv);
+  }
+  u->want_interim = lua_toboolean(L, 5);
+  return 0;
+}
+
+/* client:add_handle(url, callback or nil) -> handle: the defaults, that URL (see add_url),
+ * and its handle { id, callback or false, false }, kept in `handles` until delivered. */
+static int l_add_handle(lua_State *L) {
+  lclient *u = check(L);
+  const char *url = luaL_checkstring(L, 2);
+  if (!u->defaults) return luaL_error(L, "add_handle needs set_defaults first");
+  lua_createtable(L, 3, 0); /* made first: once the request is added, nothing may fail */
+  if (lua_isnoneornil(L, 3)) lua_pushboolean(L, 0); else lua_pushvalue(L, 3);
+  lua_rawseti(L, -2, H_CALLBACK);
+  lua_pushboolean(L, 0);
+  lua_rawseti(L, -2, H_RESULT);
+  lua_getiuservalue(L, 1, UV_HANDLE_MT);
+  lua_setmetatable(L, -2);
+  lua_getiuservalue(L, 1, UV_HANDLES);
+  lua_checkstack(L, 4);
+  uint64_t id = 0;
+  hs_code rc = hs__client_add_url(u->c, u->defaults, url, on_done, u->want_interim ? on_interim : NULL, u, &id);
+  if (rc) return luaL_error(L, "cannot add the request: %s", hs_strerror(rc));
+  lua_pushinteger(L, (lua_Integer)id);
+  lua_rawseti(L, -3, H_ID);
+  lua_pushvalue(L, -2);
+  lua_rawseti(L, -2, (lua_Integer)id);
+  lua_pop(L, 1);
+  return 1;
+}
+
+/* client:deliver(timeout_seconds or -1) -> pending: what Client:poll does. poll(0): the
+ * engine works for its slice, the callbacks for one of their own (shared with what was
+ * kept from the last poll, if any); what does not fit waits for the next poll(0). */
+static int l_deliver(lua_State *L) {
+  lclient *u = check(L);
+  check_not_in_callback(L, u, "poll/run");
+  lua_Number t = luaL_optnumber(L, 2, 0);
+  luaL_argcheck(L, t == t, 2, "timeout must be a number of seconds, not NaN");
+  bool sliced = t == 0, ran = false;
+  if (u->next_ev < u->n_ev) { /* kept callbacks run first */
+    if (sliced) hs__client_start_slice(u->c);
+    ran = true;
+    if (deliver(L, u, sliced, false)) {
+      lua_pushinteger(L, (lua_Integer)(hs_client_pending(u->c) + kept_results(u)));
+      return 1;
+    }
+  }
+  int64_t us = t < 0 ? -1 : t > 1e9 ? (int64_t)1e15 : (int64_t)(t * 1e6);
+  hs_code rc = hs_client_poll(u->c, us, NULL);
+  if (rc) return luaL_error(L, "poll: %s", hs_strerror(rc));
+  if (sliced && !ran) hs__client_start_slice(u->c); /* the callbacks' slice starts after the engine's */
+  deliver(L, u, sliced, ran);
+  lua_pushinteger(L, (lua_Integer)(hs_client_pending(u->c) + kept_results(u)));
+  return 1;
+}
+
+/* client:run(): polls and delivers until nothing is pending. */
+static int l_run(lua_State *L) {
+  lclient *u = check(L);
+  check_not_in_callback(L, u, "poll/run");
+  deliver(L, u, false, false);
+  while (hs_client_pending(u->c) > 0) {
+    hs_code rc = hs_client_poll(u->c, -1, NULL);
+    if (rc) return luaL_error(L, "poll: %s", hs_strerror(rc));
+    deliver(L, u, false, false);
+  }
+  return 0;
+}
+
+/* client:collect(out, first, last) sends results of ids first..last with no handle to
+ * out[id - first + 1] (run_all); client:collect() stops that. */
+static int l_collect(lua_State *L) {
+  lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
+  if (lua_isnoneornil(L, 2)) {
+    u->collect_base = u->collect_end = 0;
+    lua_pushnil(L);
+  } else {
+    luaL_checktype(L, 2, LUA_TTABLE);
+    u->collect_base = (uint64_t)luaL_checkinteger(L, 3);
+    u->collect_end = (uint64_t)luaL_checkinteger(L, 4) + 1;
+    lua_pushvalue(L, 2);
+  }
+  lua_setiuservalue(L, 1, UV_COLLECT);
+  return 0;
+}
+
+/* client:add_waiter(): a handle now holds a waiting coroutine (Client:await). */
+static int l_add_waiter(lua_State *L) {
+  lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
+  u->waiters++;
+  return 0;
+}
+
+static int l_in_callback(lua_State *L) {
+  lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
+  lua_pushboolean(L, u->in_callback);
+  return 1;
+}
+
+/* client:kept() -> how many events wait for the next delivery. */
+static int l_kept(lua_State *L) {
+  lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
+  lua_pushinteger(L, (lua_Integer)(u->n_ev - u->next_ev));
+  return 1;
+}
+
 /* client:close() -> ids, values (the cancelled requests); idempotent. */
 static int l_close(lua_State *L) {
   lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
@@ -190,6 +475,27 @@ static int l_close(lua_State *L) {
   push_events(L, u);
   free_events(u);
   return 2;
+}
+
+/* client:finish(): what Client:close does: delivers what was kept, cancels the rest,
+ * frees the engine's client, marks the Lua client closed, then delivers the cancelled
+ * requests (their callbacks see a closed client); idempotent. */
+static int l_finish(lua_State *L) {
+  lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
+  check_not_in_callback(L, u, "close");
+  if (!u->c) return 0;
+  deliver(L, u, false, false);
+  hs_client_cancel_all(u->c);
+  release(u);
+  if (lua_getiuservalue(L, 1, UV_CLIENT) == LUA_TTABLE) {
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "closed");
+  }
+  lua_pop(L, 1);
+  deliver(L, u, false, false);
+  drop_events(u); /* any recorded while the cancelled were delivered: nothing runs them now */
+  free_events(u);
+  return 0;
 }
 
 static int l_gc(lua_State *L) {
@@ -205,7 +511,11 @@ int lhs_open_client(lua_State *L) {
     const luaL_Reg methods[] = { { "add", l_add }, { "add_url", l_add_url }, { "set_defaults", l_set_defaults }, { "poll", l_poll }, { "cancel", l_cancel },
                                  { "slice_spent", l_slice_spent }, { "start_slice", l_start_slice },
                                  { "next_timeout", l_next_timeout }, { "pending", l_pending },
-                                 { "close", l_close }, { NULL, NULL } };
+                                 { "close", l_close },
+                                 { "bind", l_bind }, { "add_handle", l_add_handle }, { "deliver", l_deliver },
+                                 { "run", l_run }, { "finish", l_finish }, { "collect", l_collect },
+                                 { "add_waiter", l_add_waiter }, { "in_callback", l_in_callback },
+                                 { "kept", l_kept }, { NULL, NULL } };
     luaL_newlib(L, methods);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, l_gc);
