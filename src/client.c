@@ -700,15 +700,24 @@ static void deliver(hs_client *c) {
 
 /* ---- driving libcurl: socket_action on the sockets that are ready ---------------- */
 
+/* A socket's slot in pfds is told to libcurl (curl_multi_assign) as index + 1, so it
+ * comes back as socketp: no search on each of the two calls a transfer makes. */
+static bool assign_slot(hs_client *c, size_t i) {
+  return curl_multi_assign(c->multi, c->pfds[i].fd, (void *)(uintptr_t)(i + 1)) == CURLM_OK;
+}
+
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp) {
   hs_client *c = userp;
-  size_t i = 0;
-  while (i < c->n_pfds && c->pfds[i].fd != fd) i++;
+  size_t slot = (size_t)(uintptr_t)socketp; /* 0: not watched yet */
   if (what == CURL_POLL_REMOVE) {
-    if (i < c->n_pfds) c->pfds[i] = c->pfds[--c->n_pfds];
+    if (slot) {
+      size_t i = slot - 1;
+      c->pfds[i] = c->pfds[--c->n_pfds];
+      if (i < c->n_pfds) assign_slot(c, i); /* the last one moved into the freed slot */
+    }
     return 0;
   }
-  if (i == c->n_pfds) {
+  if (!slot) {
     if (c->n_pfds == c->cap_pfds) {
       /* Both arrays grow together, or neither: drive() copies pfds into ready. */
       size_t cap = c->cap_pfds ? c->cap_pfds * 2 : 16;
@@ -721,9 +730,14 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
       c->cap_pfds = cap;
     }
     c->pfds[c->n_pfds++].fd = fd;
+    slot = c->n_pfds;
+    /* libcurl made its entry for fd before calling us; without one, fail loudly
+     * rather than watch fd twice. */
+    if (!assign_slot(c, slot - 1)) { c->n_pfds--; return -1; }
   }
-  c->pfds[i].events = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) | ((what & CURL_POLL_OUT) ? POLLOUT : 0));
-  c->pfds[i].revents = 0;
+  struct pollfd *p = &c->pfds[slot - 1];
+  p->events = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) | ((what & CURL_POLL_OUT) ? POLLOUT : 0));
+  p->revents = 0;
   return 0;
 }
 

@@ -11,6 +11,10 @@
 #define LHS_CLIENT "httpstatus.client"
 #define LHS_REQUEST_BOX "httpstatus.request_box"
 
+/* luaL_checkudata without looking the metatable up by its name (a string lookup on
+ * every call): the metatable is kept in the registry under the address mt_key. */
+void *lhs_check_udata(lua_State *L, int idx, const void *mt_key, const char *tname);
+
 int lhs_open_status(lua_State *L);
 int lhs_open_result(lua_State *L);
 int lhs_open_client(lua_State *L);

@@ -37,8 +37,12 @@ enum { UV_CLIENT = 1, UV_HANDLES, UV_HANDLE_MT, UV_COLLECT, N_UV = UV_COLLECT };
 /* A handle's array part (init.lua): its id, its callback or false, its result or false. */
 enum { H_ID = 1, H_CALLBACK, H_RESULT };
 
+static const char CLIENT_MT = 0; /* registry key: the client metatable by address */
+
+static lclient *to_client(lua_State *L) { return lhs_check_udata(L, 1, &CLIENT_MT, LHS_CLIENT); }
+
 static lclient *check(lua_State *L) {
-  lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
+  lclient *u = to_client(L);
   if (!u->c) luaL_error(L, "the client is closed");
   return u;
 }
@@ -433,7 +437,7 @@ static int l_run(lua_State *L) {
 /* client:collect(out, first, last) sends results of ids first..last with no handle to
  * out[id - first + 1] (run_all); client:collect() stops that. */
 static int l_collect(lua_State *L) {
-  lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
+  lclient *u = to_client(L);
   if (lua_isnoneornil(L, 2)) {
     u->collect_base = u->collect_end = 0;
     lua_pushnil(L);
@@ -449,27 +453,27 @@ static int l_collect(lua_State *L) {
 
 /* client:add_waiter(): a handle now holds a waiting coroutine (Client:await). */
 static int l_add_waiter(lua_State *L) {
-  lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
+  lclient *u = to_client(L);
   u->waiters++;
   return 0;
 }
 
 static int l_in_callback(lua_State *L) {
-  lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
+  lclient *u = to_client(L);
   lua_pushboolean(L, u->in_callback);
   return 1;
 }
 
 /* client:kept() -> how many events wait for the next delivery. */
 static int l_kept(lua_State *L) {
-  lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
+  lclient *u = to_client(L);
   lua_pushinteger(L, (lua_Integer)(u->n_ev - u->next_ev));
   return 1;
 }
 
 /* client:close() -> ids, values (the cancelled requests); idempotent. */
 static int l_close(lua_State *L) {
-  lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
+  lclient *u = to_client(L);
   if (u->c) hs_client_cancel_all(u->c);
   release(u);
   push_events(L, u);
@@ -481,7 +485,7 @@ static int l_close(lua_State *L) {
  * frees the engine's client, marks the Lua client closed, then delivers the cancelled
  * requests (their callbacks see a closed client); idempotent. */
 static int l_finish(lua_State *L) {
-  lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
+  lclient *u = to_client(L);
   check_not_in_callback(L, u, "close");
   if (!u->c) return 0;
   deliver(L, u, false, false);
@@ -499,7 +503,7 @@ static int l_finish(lua_State *L) {
 }
 
 static int l_gc(lua_State *L) {
-  lclient *u = luaL_checkudata(L, 1, LHS_CLIENT);
+  lclient *u = to_client(L);
   release(u); /* no callbacks: __gc never calls into Lua */
   drop_events(u);
   free_events(u);
@@ -521,7 +525,7 @@ int lhs_open_client(lua_State *L) {
     lua_pushcfunction(L, l_gc);
     lua_setfield(L, -2, "__gc");
   }
-  lua_pop(L, 1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &CLIENT_MT);
   lua_pushcfunction(L, l_client);
   lua_setfield(L, -2, "client");
   return 0;

@@ -1,12 +1,25 @@
 /* luaopen_httpstatus: the native core plus the Lua files compiled in, so
  * `require "httpstatus"` and embedding hosts need no LUA_PATH. */
 #include <curl/curl.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "lhs.h"
 
 struct hs_embedded_lua { const char *module, *chunkname, *code; size_t len; };
 extern const struct hs_embedded_lua hs_embedded_lua[];
+
+void *lhs_check_udata(lua_State *L, int idx, const void *mt_key, const char *tname) {
+  void *u = lua_touserdata(L, idx);
+  if (u && lua_getmetatable(L, idx)) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, mt_key);
+    bool same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    if (same) return u;
+  }
+  luaL_typeerror(L, idx, tname);
+  return NULL;
+}
 
 static int l_features(lua_State *L) {
   const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);

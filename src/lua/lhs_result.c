@@ -302,19 +302,7 @@ static int build_field(lua_State *L, const hs_result *r, const char *k) {
   return 1;
 }
 
-/* luaL_checkudata(L, 1, LHS_RESULT) without looking the metatable up by its name
- * (a string lookup on every field read of every result). */
-static hs_result *check_result(lua_State *L) {
-  hs_result *u = lua_touserdata(L, 1);
-  if (u && lua_getmetatable(L, 1)) {
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &RESULT_MT);
-    bool same = lua_rawequal(L, -1, -2);
-    lua_pop(L, 2);
-    if (same) return u;
-  }
-  luaL_typeerror(L, 1, LHS_RESULT);
-  return NULL;
-}
+static hs_result *check_result(lua_State *L) { return lhs_check_udata(L, 1, &RESULT_MT, LHS_RESULT); }
 
 static int res_index(lua_State *L) {
   hs_result *r = check_result(L);
