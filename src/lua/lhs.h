@@ -14,6 +14,8 @@
 /* luaL_checkudata without looking the metatable up by its name (a string lookup on
  * every call): the metatable is kept in the registry under the address mt_key. */
 void *lhs_check_udata(lua_State *L, int idx, const void *mt_key, const char *tname);
+/* The same against the metatable at stack index mt (an upvalue index too). */
+void *lhs_check_udata_at(lua_State *L, int idx, int mt, const char *tname);
 
 int lhs_open_status(lua_State *L);
 int lhs_open_result(lua_State *L);
@@ -23,6 +25,10 @@ int lhs_open_client(lua_State *L);
 hs_request *lhs_request_check(lua_State *L, int idx);
 /* Pushes a result userdata holding a packed copy of r (r stays the caller's). */
 void lhs_result_push(lua_State *L, hs_result *r);
+/* The same for many results in a row: lhs_results_begin pushes what each needs (three
+ * values, looked up once) and returns where they start, for lhs_result_push_at. */
+int lhs_results_begin(lua_State *L);
+void lhs_result_push_at(lua_State *L, int ctx, hs_result *r);
 /* Pushes the Lua table of one interim response of r. */
 void lhs_interim_push(lua_State *L, const hs_result *r, size_t index);
 

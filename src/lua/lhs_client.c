@@ -273,13 +273,13 @@ static void deliver_interim(lua_State *L, lclient *u, size_t i, int handles, int
 
 /* Delivers the finished result of event i: to its handle (result, callback,
  * waiter), or to its run_all place. */
-static void deliver_result(lua_State *L, lclient *u, size_t i, int handles, int msgh) {
+static void deliver_result(lua_State *L, lclient *u, size_t i, int handles, int msgh, int ctx) {
   levent e = u->ev[i];
   if (lua_rawgeti(L, handles, (lua_Integer)e.id) != LUA_TTABLE) {
     lua_pop(L, 1);
     if (e.id >= u->collect_base && e.id < u->collect_end) { /* a run_all place: one a list item */
       lua_getiuservalue(L, 1, UV_COLLECT);
-      lhs_result_push(L, e.r);
+      lhs_result_push_at(L, ctx, e.r);
       lua_rawseti(L, -2, (lua_Integer)(e.id - u->collect_base) + 1);
       lua_pop(L, 1);
     }
@@ -287,7 +287,7 @@ static void deliver_result(lua_State *L, lclient *u, size_t i, int handles, int 
     return;
   }
   int h = lua_gettop(L);
-  lhs_result_push(L, e.r);
+  lhs_result_push_at(L, ctx, e.r);
   consume(u, i);
   int res = lua_gettop(L);
   lua_pushnil(L);
@@ -333,9 +333,10 @@ static bool deliver(lua_State *L, lclient *u, bool sliced, bool ran) {
   int msgh = lua_gettop(L);
   lua_getiuservalue(L, 1, UV_HANDLES);
   int handles = lua_gettop(L);
+  int ctx = lhs_results_begin(L);
   for (size_t i = from; i < end; i++) {
     if (sliced && (i > from || ran) && hs__client_slice_spent(u->c)) { stopped = true; break; }
-    if (u->ev[i].interim == SIZE_MAX) deliver_result(L, u, i, handles, msgh);
+    if (u->ev[i].interim == SIZE_MAX) deliver_result(L, u, i, handles, msgh, ctx);
     else deliver_interim(L, u, i, handles, msgh);
   }
   lua_settop(L, top);

@@ -9,16 +9,23 @@
 struct hs_embedded_lua { const char *module, *chunkname, *code; size_t len; };
 extern const struct hs_embedded_lua hs_embedded_lua[];
 
-void *lhs_check_udata(lua_State *L, int idx, const void *mt_key, const char *tname) {
+void *lhs_check_udata_at(lua_State *L, int idx, int mt, const char *tname) {
   void *u = lua_touserdata(L, idx);
   if (u && lua_getmetatable(L, idx)) {
-    lua_rawgetp(L, LUA_REGISTRYINDEX, mt_key);
-    bool same = lua_rawequal(L, -1, -2);
-    lua_pop(L, 2);
+    bool same = lua_rawequal(L, -1, mt);
+    lua_pop(L, 1);
     if (same) return u;
   }
   luaL_typeerror(L, idx, tname);
   return NULL;
+}
+
+void *lhs_check_udata(lua_State *L, int idx, const void *mt_key, const char *tname) {
+  idx = lua_absindex(L, idx);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, mt_key);
+  void *u = lhs_check_udata_at(L, idx, lua_gettop(L), tname);
+  lua_pop(L, 1);
+  return u;
 }
 
 static int l_features(lua_State *L) {

@@ -39,10 +39,16 @@ static int anchor_gc(lua_State *L) {
   return 0;
 }
 
-/* Pushes the anchor of s, made on first use. */
-static void push_anchor(lua_State *L, hs_sent_head *s) {
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &ANCHORS);
-  if (lua_rawgetp(L, -1, s) == LUA_TNIL) {
+/* Pushes the anchor of s, made on first use; ctx is lhs_results_begin's (the anchors
+ * table at ctx + 1, the last anchor pushed at ctx + 2: results delivered together
+ * mostly share one head, so most need no table lookup). */
+static void push_anchor(lua_State *L, int ctx, hs_sent_head *s) {
+  const lanchor *last = lua_touserdata(L, ctx + 2);
+  if (last && last->s == s) {
+    lua_pushvalue(L, ctx + 2);
+    return;
+  }
+  if (lua_rawgetp(L, ctx + 1, s) == LUA_TNIL) {
     lua_pop(L, 1);
     lanchor *a = lua_newuserdatauv(L, sizeof *a, 0);
     a->s = NULL;
@@ -50,9 +56,10 @@ static void push_anchor(lua_State *L, hs_sent_head *s) {
     lua_setmetatable(L, -2);
     a->s = hs__sent_head_ref(s);
     lua_pushvalue(L, -1);
-    lua_rawsetp(L, -3, s);
+    lua_rawsetp(L, ctx + 1, s);
   }
-  lua_remove(L, -2);
+  lua_pushvalue(L, -1);
+  lua_replace(L, ctx + 2);
 }
 
 /* Pushes the cache table of the result at index 1, made if make; returns whether one is pushed. */
@@ -302,7 +309,9 @@ static int build_field(lua_State *L, const hs_result *r, const char *k) {
   return 1;
 }
 
-static hs_result *check_result(lua_State *L) { return lhs_check_udata(L, 1, &RESULT_MT, LHS_RESULT); }
+/* The metamethods have the result metatable as upvalue 1: no registry lookup on the
+ * commonest call there is (res.status). */
+static hs_result *check_result(lua_State *L) { return lhs_check_udata_at(L, 1, lua_upvalueindex(1), LHS_RESULT); }
 
 static int res_index(lua_State *L) {
   hs_result *r = check_result(L);
@@ -369,25 +378,40 @@ static bool new_head(const hs_result *r, size_t i) {
   return true;
 }
 
-void lhs_result_push(lua_State *L, hs_result *r) {
+int lhs_results_begin(lua_State *L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &RESULT_MT);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &ANCHORS);
+  lua_pushnil(L); /* the last anchor pushed */
+  return lua_gettop(L) - 2;
+}
+
+void lhs_result_push_at(lua_State *L, int ctx, hs_result *r) {
   int heads = 0; /* hops are at most max_redirects + 1 (request.c caps it at 1001) */
   for (size_t i = 0; i < r->n_hops; i++) heads += new_head(r, i);
   size_t size = hs__result_pack_size(r);
   hs__result_pack(r, lua_newuserdatauv(L, size, heads)); /* the userdata is the packed result */
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &RESULT_MT);
+  lua_pushvalue(L, ctx);
   lua_setmetatable(L, -2);
   for (size_t i = 0, uv = 0; i < r->n_hops; i++) {
     if (!new_head(r, i)) continue;
-    push_anchor(L, r->hops[i].sent);
+    push_anchor(L, ctx, r->hops[i].sent);
     lua_setiuservalue(L, -2, (int)++uv);
   }
+}
+
+void lhs_result_push(lua_State *L, hs_result *r) {
+  int ctx = lhs_results_begin(L);
+  lhs_result_push_at(L, ctx, r);
+  lua_replace(L, ctx);
+  lua_settop(L, ctx);
 }
 
 /* core.set_result_methods(methods, headers_mt): the Lua layer's half of the type. */
 static int set_methods(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   luaL_checktype(L, 2, LUA_TTABLE);
-  lua_pushcfunction(L, res_to_json);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &RESULT_MT); /* check_result's upvalue */
+  lua_pushcclosure(L, res_to_json, 1);
   lua_setfield(L, 1, "to_json");
   lua_pushvalue(L, 1);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &METHODS);
@@ -418,7 +442,8 @@ int lhs_open_result(lua_State *L) {
   if (luaL_newmetatable(L, LHS_RESULT)) {
     const luaL_Reg mt[] = { { "__index", res_index }, { "__newindex", res_newindex },
                             { "__tostring", res_tostring }, { NULL, NULL } };
-    luaL_setfuncs(L, mt, 0);
+    lua_pushvalue(L, -1);
+    luaL_setfuncs(L, mt, 1);
     lua_pushliteral(L, "httpstatus.result");
     lua_setfield(L, -2, "__name");
   }
