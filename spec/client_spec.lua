@@ -544,4 +544,30 @@ describe("hs.client", function()
     assert.error_matches(function() c:add(B, 42) end, "bad argument #2 to 'add'")
     c:close()
   end)
+
+  -- add is a C function on a plain URL and hands tables on to Lua: either way its
+  -- errors name the argument and point at the line that called add.
+  it("points add's errors at the caller's line", function()
+    local c = hs.client {}
+    local here = "client_spec.lua:" .. debug.getinfo(1, "l").currentline + 1
+    local ok, err = pcall(function() c:add(B, 42) end)
+    assert.is_false(ok)
+    assert.matches(here .. ": bad argument #2 to 'add' %(function expected, got number%)", err)
+    here = "client_spec.lua:" .. debug.getinfo(1, "l").currentline + 1
+    ok, err = pcall(function() c:add { url = 42 } end)
+    assert.matches(here .. ": bad argument #1 to 'add' %(option 'url': string expected, got number%)", err)
+    here = "client_spec.lua:" .. debug.getinfo(1, "l").currentline + 1
+    ok, err = pcall(function() c:add(42) end)
+    assert.matches(here .. ": bad argument #1 to 'add' %(string or table expected, got number%)", err)
+    ok, err = pcall(function() c.add(B) end) -- a dot for a colon
+    assert.matches("bad argument #1 to 'add' (not the client this add belongs to)", err, 1, true)
+    local other = hs.client {}
+    ok, err = pcall(function() c.add(other, B) end)
+    assert.matches("not the client this add belongs to", err, 1, true)
+    other:close()
+    c:close()
+    here = "client_spec.lua:" .. debug.getinfo(1, "l").currentline + 1
+    ok, err = pcall(function() c:add(B) end)
+    assert.matches(here .. ": the client is closed", err)
+  end)
 end)

@@ -110,16 +110,18 @@ local function merge(defaults, opts)
   return out
 end
 
-local function prepare(opts, argname)
+-- level: where errors point, 3 (the caller of the function that calls prepare) unless given.
+local function prepare(opts, argname, level)
+  level = level or 3
   if type(opts) ~= "table" then
-    error(string.format("bad argument #1 to '%s' (table expected, got %s)", argname, type(opts)), 3)
+    error(string.format("bad argument #1 to '%s' (table expected, got %s)", argname, type(opts)), level)
   end
-  if opts.url == nil then error(string.format("bad argument #1 to '%s' (missing option 'url')", argname), 3) end
+  if opts.url == nil then error(string.format("bad argument #1 to '%s' (missing option 'url')", argname), level) end
   if type(opts.url) ~= "string" then
-    error(string.format("bad argument #1 to '%s' (option 'url': string expected, got %s)", argname, type(opts.url)), 3)
+    error(string.format("bad argument #1 to '%s' (option 'url': string expected, got %s)", argname, type(opts.url)), level)
   end
   if opts.on_interim ~= nil and type(opts.on_interim) ~= "function" then
-    error(string.format("bad argument #1 to '%s' (option 'on_interim': function expected)", argname), 3)
+    error(string.format("bad argument #1 to '%s' (option 'on_interim': function expected)", argname), level)
   end
   if opts.query == nil and opts.json == nil then return opts end
   local o = shallow_copy(opts)
@@ -177,6 +179,21 @@ end
 
 local CLIENT_KEYS <const> = { concurrency = true, per_host = true }
 
+-- What the client's add (core:adder, lhs_client.c) hands on: a request as a table, or a
+-- URL on a client whose defaults change URLs (query, json, url). The client and the
+-- callback are checked there; errors point at add's caller, two levels up.
+local function add_spec(self, spec, callback)
+  if type(spec) == "string" then spec = { url = spec } end
+  if type(spec) ~= "table" then error("bad argument #1 to 'add' (string or table expected, got " .. type(spec) .. ")", 3) end
+  local opts = prepare(merge(self.defaults, spec), "add", 4)
+  local id = self.core:add(opts, opts.on_interim ~= nil)
+  local h = setmetatable({ id, callback or false, false }, self.handle_mt)
+  -- the client's on_interim comes from handle_mt; only a request's own is set here
+  if opts.on_interim ~= self.defaults.on_interim then h.on_interim = opts.on_interim end
+  self.handles[id] = h
+  return h
+end
+
 function M.client(opts)
   if opts ~= nil and type(opts) ~= "table" then error("bad argument #1 to 'client' (table expected, got " .. type(opts) .. ")", 2) end
   opts = opts or {}
@@ -200,23 +217,10 @@ function M.client(opts)
   self.handle_mt = { __index = shared, __name = "httpstatus.handle" }
   -- The core delivers results to the handles and runs the callbacks (lhs_client.c).
   cc:bind(self, self.handles, self.handle_mt, defaults.on_interim ~= nil)
+  -- client:add is the client's own field, a C function: a plain URL goes from the caller
+  -- straight to the engine (the hot path of adding thousands), anything else to add_spec.
+  self.add = cc:adder(self, add_spec, fast)
   return self
-end
-
-function Client:add(spec, callback)
-  if self.closed then error("the client is closed", 2) end
-  if callback ~= nil and type(callback) ~= "function" then
-    error("bad argument #2 to 'add' (function expected, got " .. type(callback) .. ")", 2)
-  end
-  if self.fast and type(spec) == "string" then return self.core:add_handle(spec, callback) end
-  if type(spec) == "string" then spec = { url = spec } end
-  local opts = prepare(merge(self.defaults, spec), "add")
-  local id = self.core:add(opts, opts.on_interim ~= nil)
-  local h = setmetatable({ id, callback or false, false }, self.handle_mt)
-  -- the client's on_interim comes from handle_mt; only a request's own is set here
-  if opts.on_interim ~= self.defaults.on_interim then h.on_interim = opts.on_interim end
-  self.handles[id] = h
-  return h
 end
 
 function Client:poll(timeout)

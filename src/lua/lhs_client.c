@@ -26,6 +26,7 @@ typedef struct lclient {
   levent *ev; size_t n_ev, cap_ev;
   size_t next_ev;        /* ev[next_ev..n_ev) are kept: not delivered yet */
   bool want_interim;     /* the defaults have an on_interim */
+  bool plain_urls;       /* the defaults leave a URL as given: add takes it straight to the engine */
   bool in_callback;      /* a user callback (or a resumed coroutine) is running */
   bool interim_errors;   /* some handle may hold an interim_error */
   int waiters;           /* handles that may hold a waiting coroutine */
@@ -355,8 +356,8 @@ static void check_not_in_callback(lua_State *L, lclient *u, const char *what) {
 }
 
 /* client:bind(client, handles, handle_mt, want_interim): this client delivers its
- * events itself, to the handles in `handles` (id -> handle); add_handle makes handles
- * with handle_mt, and asks for 1xx events when want_interim (the defaults' on_interim). */
+ * events itself, to the handles in `handles` (id -> handle); the client's add (adder)
+ * makes handles with handle_mt, and asks for 1xx events when want_interim (the defaults' on_interim). */
 static int l_bind(lua_State *L) {
   lclient *u = check(L);
   luaL_checktype(L, 2, LUA_TTABLE);
@@ -370,29 +371,59 @@ static int l_bind(lua_State *L) {
   return 0;
 }
 
-/* client:add_handle(url, callback or nil) -> handle: the defaults, that URL (see add_url),
- * and its handle { id, callback or false, false }, kept in `handles` until delivered. */
-static int l_add_handle(lua_State *L) {
-  lclient *u = check(L);
-  const char *url = luaL_checkstring(L, 2);
-  if (!u->defaults) return luaL_error(L, "add_handle needs set_defaults first");
+/* Pushes a new handle { id, callback or false, false } for the URL at `url`, added with
+ * the defaults (see add_url) and kept in `handles` until delivered. The client userdata
+ * is at `ud`; the callback (a function or nil) at `callback`. */
+static int add_handle(lua_State *L, lclient *u, int ud, int url, int callback) {
+  if (!u->defaults) return luaL_error(L, "add needs set_defaults first");
   lua_createtable(L, 3, 0); /* made first: once the request is added, nothing may fail */
-  if (lua_isnoneornil(L, 3)) lua_pushboolean(L, 0); else lua_pushvalue(L, 3);
+  if (lua_isnoneornil(L, callback)) lua_pushboolean(L, 0); else lua_pushvalue(L, callback);
   lua_rawseti(L, -2, H_CALLBACK);
   lua_pushboolean(L, 0);
   lua_rawseti(L, -2, H_RESULT);
-  lua_getiuservalue(L, 1, UV_HANDLE_MT);
+  lua_getiuservalue(L, ud, UV_HANDLE_MT);
   lua_setmetatable(L, -2);
-  lua_getiuservalue(L, 1, UV_HANDLES);
+  lua_getiuservalue(L, ud, UV_HANDLES);
   lua_checkstack(L, 4);
   uint64_t id = 0;
-  hs_code rc = hs__client_add_url(u->c, u->defaults, url, on_done, u->want_interim ? on_interim : NULL, u, &id);
+  hs_code rc = hs__client_add_url(u->c, u->defaults, lua_tostring(L, url), on_done,
+                                  u->want_interim ? on_interim : NULL, u, &id);
   if (rc) return luaL_error(L, "cannot add the request: %s", hs_strerror(rc));
   lua_pushinteger(L, (lua_Integer)id);
   lua_rawseti(L, -3, H_ID);
   lua_pushvalue(L, -2);
   lua_rawseti(L, -2, (lua_Integer)id);
   lua_pop(L, 1);
+  return 1;
+}
+
+/* Client:add(spec, callback), the Lua client's own field (made by core:adder): upvalues
+ * the client userdata, the Lua client and the Lua path. It checks the client and the
+ * callback; a URL string on a client whose defaults leave URLs as given (`plain`) becomes
+ * a handle here, with no Lua frame between the caller and the engine; anything else
+ * goes to the Lua path with the same arguments. */
+static int l_client_add(lua_State *L) {
+  lclient *u = lua_touserdata(L, lua_upvalueindex(1));
+  luaL_argcheck(L, lua_rawequal(L, 1, lua_upvalueindex(2)), 1, "not the client this add belongs to");
+  if (!u->c) return luaL_error(L, "the client is closed");
+  int t = lua_type(L, 3);
+  if (t != LUA_TNONE && t != LUA_TNIL && t != LUA_TFUNCTION) return luaL_typeerror(L, 3, "function");
+  if (u->plain_urls && lua_type(L, 2) == LUA_TSTRING) return add_handle(L, u, lua_upvalueindex(1), 2, 3);
+  lua_settop(L, 3);
+  lua_pushvalue(L, lua_upvalueindex(3));
+  lua_insert(L, 1);
+  lua_call(L, 3, 1);
+  return 1;
+}
+
+/* client:adder(lua_client, lua_path, plain_urls) -> the Lua client's add (l_client_add). */
+static int l_adder(lua_State *L) {
+  lclient *u = check(L);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  luaL_checktype(L, 3, LUA_TFUNCTION);
+  u->plain_urls = lua_toboolean(L, 4);
+  lua_settop(L, 3);
+  lua_pushcclosure(L, l_client_add, 3);
   return 1;
 }
 
@@ -517,7 +548,7 @@ int lhs_open_client(lua_State *L) {
                                  { "slice_spent", l_slice_spent }, { "start_slice", l_start_slice },
                                  { "next_timeout", l_next_timeout }, { "pending", l_pending },
                                  { "close", l_close },
-                                 { "bind", l_bind }, { "add_handle", l_add_handle }, { "deliver", l_deliver },
+                                 { "bind", l_bind }, { "adder", l_adder }, { "deliver", l_deliver },
                                  { "run", l_run }, { "finish", l_finish }, { "collect", l_collect },
                                  { "add_waiter", l_add_waiter }, { "in_callback", l_in_callback },
                                  { "kept", l_kept }, { NULL, NULL } };
