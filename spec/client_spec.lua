@@ -320,6 +320,22 @@ describe("hs.client", function()
     end
   end)
 
+  -- The first error is kept, as hs.request keeps it: a later one is often its consequence.
+  it("keeps the first of several on_interim errors", function()
+    local n = 0
+    local c = hs.client { on_interim = function() n = n + 1; error("interim error " .. n) end }
+    local h = c:add(B .. "/status/200?interim=103&interim=103&interim=103")
+    c:run()
+    assert.are.equal(3, n)
+    assert.are.equal(3, #h:result().interim)
+    assert.matches("interim error 1", h:result().callback_error)
+    c:close()
+    n = 0
+    local res = hs.get(B .. "/status/200?interim=103&interim=103", { on_interim = function() n = n + 1; error("interim error " .. n) end })
+    assert.are.equal(2, n)
+    assert.matches("interim error 1", res.callback_error)
+  end)
+
   it("keeps a raising client on_interim's error, and a raising resumed coroutine's", function()
     local c = hs.client { on_interim = function() error("interim boom") end }
     local h = c:add(B .. "/status/200?interim=103")

@@ -256,7 +256,7 @@ static void wake(lua_State *L, lclient *u, int res) {
   lua_pop(L, 1);
 }
 
-/* Delivers the 1xx event i to its handle's on_interim. */
+/* Delivers the 1xx event i to its handle's on_interim; keeps the first error it raises. */
 static void deliver_interim(lua_State *L, lclient *u, size_t i, int handles, int msgh) {
   levent e = u->ev[i];
   if (lua_rawgeti(L, handles, (lua_Integer)e.id) != LUA_TTABLE) { consume(u, i); lua_pop(L, 1); return; }
@@ -266,7 +266,12 @@ static void deliver_interim(lua_State *L, lclient *u, size_t i, int handles, int
   lhs_interim_push(L, e.r, e.interim);
   consume(u, i);
   if (!call_back(L, u, 1, msgh)) {
-    lua_setfield(L, h, "interim_error");
+    /* The first error is kept (as hs.request keeps it): a later one is often its consequence. */
+    lua_getfield(L, h, "interim_error");
+    bool kept = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (kept) lua_pop(L, 1);
+    else lua_setfield(L, h, "interim_error");
     u->interim_errors = true;
   }
   lua_pop(L, 1);
