@@ -163,8 +163,10 @@ typedef void (*hs_callback)(hs_client *c, uint64_t id, hs_result *r, void *userd
 typedef void (*hs_interim_callback)(hs_client *c, uint64_t id, const hs_result *r, size_t index,
                                     void *userdata);
 
-/* concurrency and per_host are hard caps. defaults is reserved and not used yet: pass
- * NULL and set each request's options (the Lua client merges its defaults itself). */
+/* concurrency and per_host are hard caps. defaults (NULL for none; copied) gives every
+ * request added the options it was not given itself; its URL is not used. A list option
+ * (headers, strip, resolve, retry on) is one option: a request that adds a header gets
+ * only its own. (The Lua client merges its defaults itself.) */
 HS_API hs_code hs_client_new(hs_client **c, const hs_request *defaults, int concurrency,
                              int per_host);
 /* Cancels everything pending (no callbacks run); NULL-safe. From inside a callback

@@ -56,6 +56,7 @@ struct hs_client {
    * adds that follow with the same object and gen: a host that sets only the URL
    * between adds pays for one copy. */
   uint64_t share_gen; hs_request *shared;
+  hs_request *defaults;       /* hs_client_new's copy: the options a request was not given */
   bool env_proxy;             /* hs__proxy_in_env, read at the start of each poll */
   bool in_callback;
   bool free_requested;        /* hs_client_free from a callback: done when the poll ends */
@@ -799,6 +800,7 @@ hs_code hs_client_new(hs_client **out, const hs_request *defaults, int concurren
   if (!c->multi) { hs_client_free(c); return HS_E_CURL; }
   c->curl_deadline = -1;
   c->queue_deadline = INT64_MAX;
+  if (defaults && !(c->defaults = hs_request_dup(defaults))) { hs_client_free(c); return HS_E_NOMEM; }
   curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
   curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
   curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer);
@@ -832,7 +834,7 @@ hs_code hs_client_add_ex(hs_client *c, const hs_request *req, hs_callback cb, hs
   if (!c || !req || !req->url) return HS_E_BADARG;
   /* gen names one request object in one state, process-wide (request.c). */
   if (req->gen != c->share_gen || !c->shared) {
-    hs_request *copy = hs_request_dup(req);
+    hs_request *copy = c->defaults ? hs__request_merge(c->defaults, req) : hs_request_dup(req);
     if (!copy || hs__request_default_method(copy)) {
       hs_request_free(copy);
       return HS_E_NOMEM;
@@ -1036,6 +1038,7 @@ void hs_client_free(hs_client *c) {
   for (size_t i = 0; i < c->n_origins; i++) free(c->origins[i].key);
   if (c->multi) curl_multi_cleanup(c->multi);
   hs_request_free(c->shared);
+  hs_request_free(c->defaults);
   free(c->pool); free(c->origins); free(c->waiting); free(c->buckets); free(c->act);
   free(c->pfds); free(c->ready);
   for (size_t i = 0; i < c->n_tls; i++) { free(c->tls_seen[i].key); hs__tls_info_free(c->tls_seen[i].info); }

@@ -217,13 +217,21 @@ struct hs_request {
   double retry_base, retry_factor;
   int64_t retry_max_wait_us;
   bool retry_jitter, retry_respect_retry_after, retry_all_methods;
+  /* The options given (bit hs_option, then HS_SET_*): those a client's defaults leave alone. */
+  uint64_t given;
 };
+/* The bits of hs_request.given past the hs_option ones: the lists, each one option. */
+enum { HS_SET_HEADERS = HS_OPT_LAST, HS_SET_STRIP, HS_SET_RESOLVE, HS_SET_RETRY_ON, HS_SET_LAST };
+_Static_assert(HS_SET_LAST <= 64, "hs_request.given has a bit for every option");
 
 void hs__request_init(hs_request *req);
 void hs__request_clear(hs_request *req);
 /* Gives a request without a method its default: POST with a body, GET without.
  * HS_OK, or HS_E_NOMEM. */
 hs_code hs__request_default_method(hs_request *req);
+/* A copy of req with every option req was not given taken from defaults (a client's):
+ * the lists (headers, strip, resolve, retry on) each as one option. NULL when out of memory. */
+hs_request *hs__request_merge(const hs_request *defaults, const hs_request *req);
 
 /* ---- the client --------------------------------------------------------------- */
 /* Adds a request for url with the options of shared (which must have a method), without

@@ -117,9 +117,12 @@ hs_code hs__request_default_method(hs_request *req) {
   return hs_request_set_str(req, HS_OPT_METHOD, req->has_body ? "POST" : "GET");
 }
 
-hs_code hs_request_set_str(hs_request *req, hs_option opt, const char *value) {
-  if (!req) return HS_E_BADARG;
-  if (opt != HS_OPT_URL) changed(req); /* the URL is not in what a client shares */
+static hs_code given(hs_request *req, int bit, hs_code rc) {
+  if (rc == HS_OK) req->given |= (uint64_t)1 << bit;
+  return rc;
+}
+
+static hs_code set_str(hs_request *req, hs_option opt, const char *value) {
   switch (opt) {
   case HS_OPT_URL: return set_owned(&req->url, value);
   case HS_OPT_METHOD:
@@ -154,9 +157,13 @@ hs_code hs_request_set_str(hs_request *req, hs_option opt, const char *value) {
   }
 }
 
-hs_code hs_request_set_int(hs_request *req, hs_option opt, int64_t v) {
+hs_code hs_request_set_str(hs_request *req, hs_option opt, const char *value) {
   if (!req) return HS_E_BADARG;
-  changed(req);
+  if (opt != HS_OPT_URL) changed(req); /* the URL is not in what a client shares */
+  return given(req, opt, set_str(req, opt, value));
+}
+
+static hs_code set_int(hs_request *req, hs_option opt, int64_t v) {
   switch (opt) {
   case HS_OPT_TIMEOUT_US: if (v < 0) return HS_E_BADARG; req->timeout_us = v; return HS_OK;
   case HS_OPT_CONNECT_TIMEOUT_US: if (v < 0) return HS_E_BADARG; req->connect_timeout_us = v; return HS_OK;
@@ -179,14 +186,24 @@ hs_code hs_request_set_int(hs_request *req, hs_option opt, int64_t v) {
   }
 }
 
-hs_code hs_request_set_double(hs_request *req, hs_option opt, double v) {
-  if (!req || !(v >= 0) || v > 1e9) return HS_E_BADARG;
+hs_code hs_request_set_int(hs_request *req, hs_option opt, int64_t v) {
+  if (!req) return HS_E_BADARG;
   changed(req);
+  return given(req, opt, set_int(req, opt, v));
+}
+
+static hs_code set_double(hs_request *req, hs_option opt, double v) {
   switch (opt) {
   case HS_OPT_RETRY_BASE: req->retry_base = v; return HS_OK;
   case HS_OPT_RETRY_FACTOR: if (v < 1) return HS_E_BADARG; req->retry_factor = v; return HS_OK;
   default: return HS_E_BADARG;
   }
+}
+
+hs_code hs_request_set_double(hs_request *req, hs_option opt, double v) {
+  if (!req || !(v >= 0) || v > 1e9) return HS_E_BADARG;
+  changed(req);
+  return given(req, opt, set_double(req, opt, v));
 }
 
 hs_code hs_request_set_body(hs_request *req, const void *data, size_t len) {
@@ -198,7 +215,7 @@ hs_code hs_request_set_body(hs_request *req, const void *data, size_t len) {
   req->body = p;
   req->body_len = len;
   req->has_body = true;
-  return HS_OK;
+  return given(req, HS_OPT_BODY, HS_OK);
 }
 
 static int valid_token(const char *s) {
@@ -211,19 +228,19 @@ static int valid_token(const char *s) {
 hs_code hs_request_add_header(hs_request *req, const char *name, const char *value) {
   if (!req || !valid_token(name) || !value || strpbrk(value, "\r\n")) return HS_E_BADARG;
   changed(req);
-  return hs__headers_addz(&req->headers, name, value) ? HS_E_NOMEM : HS_OK;
+  return given(req, HS_SET_HEADERS, hs__headers_addz(&req->headers, name, value) ? HS_E_NOMEM : HS_OK);
 }
 
 hs_code hs_request_add_strip(hs_request *req, const char *name) {
   if (!req || !valid_token(name)) return HS_E_BADARG;
   changed(req);
-  return hs__headers_addz(&req->strip, name, NULL) ? HS_E_NOMEM : HS_OK;
+  return given(req, HS_SET_STRIP, hs__headers_addz(&req->strip, name, NULL) ? HS_E_NOMEM : HS_OK);
 }
 
 hs_code hs_request_add_resolve(hs_request *req, const char *entry) {
   if (!req || !entry || !*entry) return HS_E_BADARG;
   changed(req);
-  return hs__headers_addz(&req->resolve, entry, NULL) ? HS_E_NOMEM : HS_OK;
+  return given(req, HS_SET_RESOLVE, hs__headers_addz(&req->resolve, entry, NULL) ? HS_E_NOMEM : HS_OK);
 }
 
 hs_code hs_request_retry_on_status(hs_request *req, int status) {
@@ -233,7 +250,7 @@ hs_code hs_request_retry_on_status(hs_request *req, int status) {
   if (hs__grow((void **)&req->retry_status, &req->cap_retry_status, req->n_retry_status, sizeof(int)))
     return HS_E_NOMEM;
   req->retry_status[req->n_retry_status++] = status;
-  return HS_OK;
+  return given(req, HS_SET_RETRY_ON, HS_OK);
 }
 
 hs_code hs_request_retry_on_error(hs_request *req, const char *kind) {
@@ -244,5 +261,71 @@ hs_code hs_request_retry_on_error(hs_request *req, const char *kind) {
   changed(req);
   if (!req->retry_custom_on) { req->retry_custom_on = true; req->n_retry_status = 0; req->retry_errors = 0; }
   req->retry_errors |= 1u << k;
-  return HS_OK;
+  return given(req, HS_SET_RETRY_ON, HS_OK);
+}
+
+/* Copies option `bit` (hs_request.given) of src into dst. */
+static hs_code copy_option(hs_request *dst, const hs_request *src, int bit) {
+  switch (bit) {
+  case HS_OPT_URL: return set_owned(&dst->url, src->url);
+  case HS_OPT_METHOD: return set_owned(&dst->method, src->method);
+  case HS_OPT_BODY:
+    free(dst->body);
+    dst->body = src->has_body ? hs__strndup(src->body ? src->body : "", src->body_len) : NULL;
+    dst->body_len = src->body_len;
+    dst->has_body = src->has_body;
+    return src->has_body && !dst->body ? HS_E_NOMEM : HS_OK;
+  case HS_OPT_CA_FILE: return set_owned(&dst->ca_file, src->ca_file);
+  case HS_OPT_EXPECT_CONTINUE: dst->expect = src->expect; return HS_OK;
+  case HS_OPT_RETRY_METHODS: dst->retry_all_methods = src->retry_all_methods; return HS_OK;
+  case HS_OPT_USER_AGENT: return set_owned(&dst->user_agent, src->user_agent);
+  case HS_OPT_PROXY: return set_owned(&dst->proxy, src->proxy);
+  case HS_OPT_IP: return set_owned(&dst->ip, src->ip);
+  case HS_OPT_HTTP_VERSION: return set_owned(&dst->http_version, src->http_version);
+  case HS_OPT_TIMEOUT_US: dst->timeout_us = src->timeout_us; return HS_OK;
+  case HS_OPT_CONNECT_TIMEOUT_US: dst->connect_timeout_us = src->connect_timeout_us; return HS_OK;
+  case HS_OPT_QUEUE_TIMEOUT_US: dst->queue_timeout_us = src->queue_timeout_us; return HS_OK;
+  case HS_OPT_FOLLOW: dst->follow = src->follow; return HS_OK;
+  case HS_OPT_MAX_REDIRECTS: dst->max_redirects = src->max_redirects; return HS_OK;
+  case HS_OPT_ALLOW_DOWNGRADE: dst->allow_downgrade = src->allow_downgrade; return HS_OK;
+  case HS_OPT_MAX_BODY: dst->max_body = src->max_body; return HS_OK;
+  case HS_OPT_MAX_HEADER_BYTES: dst->max_header_bytes = src->max_header_bytes; return HS_OK;
+  case HS_OPT_VERIFY: dst->verify = src->verify; return HS_OK;
+  case HS_OPT_RETRY_ATTEMPTS: dst->retry_attempts = src->retry_attempts; return HS_OK;
+  case HS_OPT_RETRY_MAX_WAIT_US: dst->retry_max_wait_us = src->retry_max_wait_us; return HS_OK;
+  case HS_OPT_RETRY_JITTER: dst->retry_jitter = src->retry_jitter; return HS_OK;
+  case HS_OPT_RETRY_RESPECT_RETRY_AFTER: dst->retry_respect_retry_after = src->retry_respect_retry_after; return HS_OK;
+  case HS_OPT_FRESH_CONNECT: dst->fresh_connect = src->fresh_connect; return HS_OK;
+  case HS_OPT_HOST_BACKOFF: dst->host_backoff = src->host_backoff; return HS_OK;
+  case HS_OPT_SHOW_SECRETS: dst->show_secrets = src->show_secrets; return HS_OK;
+  case HS_OPT_FINDINGS: dst->findings = src->findings; return HS_OK;
+  case HS_OPT_RETRY_BASE: dst->retry_base = src->retry_base; return HS_OK;
+  case HS_OPT_RETRY_FACTOR: dst->retry_factor = src->retry_factor; return HS_OK;
+  case HS_SET_HEADERS: hs__headers_free(&dst->headers); return hs__headers_copy(&dst->headers, &src->headers) ? HS_E_NOMEM : HS_OK;
+  case HS_SET_STRIP: hs__headers_free(&dst->strip); return hs__headers_copy(&dst->strip, &src->strip) ? HS_E_NOMEM : HS_OK;
+  case HS_SET_RESOLVE: hs__headers_free(&dst->resolve); return hs__headers_copy(&dst->resolve, &src->resolve) ? HS_E_NOMEM : HS_OK;
+  case HS_SET_RETRY_ON:
+    dst->retry_custom_on = src->retry_custom_on;
+    dst->retry_errors = src->retry_errors;
+    dst->n_retry_status = 0;
+    for (size_t i = 0; i < src->n_retry_status; i++) {
+      if (hs__grow((void **)&dst->retry_status, &dst->cap_retry_status, dst->n_retry_status, sizeof(int)))
+        return HS_E_NOMEM;
+      dst->retry_status[dst->n_retry_status++] = src->retry_status[i];
+    }
+    return HS_OK;
+  default: return HS_E_BADARG;
+  }
+}
+
+hs_request *hs__request_merge(const hs_request *defaults, const hs_request *req) {
+  hs_request *out = hs_request_dup(req);
+  if (!out) return NULL;
+  uint64_t take = defaults->given & ~req->given;
+  for (int bit = 0; bit < HS_SET_LAST; bit++) {
+    if (!(take & ((uint64_t)1 << bit))) continue;
+    if (copy_option(out, defaults, bit)) { hs_request_free(out); return NULL; }
+    out->given |= (uint64_t)1 << bit;
+  }
+  return out;
 }

@@ -146,6 +146,39 @@ int main(void) {
   hs_client_cancel_all(c);
   CHECK(freed_in_callback == 1);
 
+  /* A client's defaults: every request gets the options it was not given; a list (the
+   * headers, retry on) is one option, so a request with headers of its own gets only them. */
+  hs_request *defs = NULL;
+  CHECK(hs_request_new(&defs, NULL) == HS_OK);
+  CHECK(hs_request_set_str(defs, HS_OPT_USER_AGENT, "ua-of-the-client") == HS_OK);
+  CHECK(hs_request_add_header(defs, "X-Default", "d") == HS_OK);
+  CHECK(hs_request_set_int(defs, HS_OPT_RETRY_ATTEMPTS, 2) == HS_OK);
+  CHECK(hs_request_set_double(defs, HS_OPT_RETRY_BASE, 0.01) == HS_OK);
+  CHECK(hs_request_retry_on_status(defs, 418) == HS_OK);
+  CHECK(hs_client_new(&c, defs, 4, 4) == HS_OK);
+  hs_request_free(defs); /* the client keeps a copy */
+  hs_request *plain = req_for("/echo?d=1"), *own = req_for("/echo?d=2"), *teapot = req_for("/status/418");
+  CHECK(hs_request_set_str(own, HS_OPT_USER_AGENT, "ua-of-the-request") == HS_OK);
+  CHECK(hs_request_add_header(own, "X-Own", "o") == HS_OK);
+  CHECK(hs_request_set_int(own, HS_OPT_RETRY_ATTEMPTS, 1) == HS_OK);
+  seen d1 = {0}, d2 = {0}, d3 = {0}, d4 = {0};
+  CHECK(hs_client_add(c, plain, on_done, &d1, NULL) == HS_OK);
+  CHECK(hs_client_add(c, own, on_done, &d2, NULL) == HS_OK);
+  CHECK(hs_client_add(c, teapot, on_done, &d3, NULL) == HS_OK);
+  CHECK(hs_request_set_int(teapot, HS_OPT_RETRY_ATTEMPTS, 1) == HS_OK); /* its own now */
+  CHECK(hs_client_add(c, teapot, on_done, &d4, NULL) == HS_OK);
+  hs_request_free(plain); hs_request_free(own); hs_request_free(teapot);
+  while (hs_client_pending(c)) CHECK(hs_client_poll(c, 100000, NULL) == HS_OK);
+  size_t blen0 = 0;
+  const char *db1 = hs_result_body(d1.kept, &blen0), *db2 = hs_result_body(d2.kept, &blen0);
+  CHECK(db1 && strstr(db1, "[\"User-Agent\",\"ua-of-the-client\"]") && strstr(db1, "[\"X-Default\",\"d\"]"));
+  CHECK(db2 && strstr(db2, "[\"User-Agent\",\"ua-of-the-request\"]") && strstr(db2, "[\"X-Own\",\"o\"]") &&
+        !strstr(db2, "X-Default") && !strstr(db2, "ua-of-the-client"));
+  CHECK(d3.status == 418 && hs_result_attempt_count(d3.kept) == 2); /* retried: the client's retry on */
+  CHECK(d4.status == 418 && hs_result_attempt_count(d4.kept) == 1);
+  hs_result_unref(d1.kept); hs_result_unref(d2.kept); hs_result_unref(d3.kept); hs_result_unref(d4.kept);
+  hs_client_free(c);
+
   /* One request object added again and again: the client shares its options while
    * only the URL changes, and takes a new copy as soon as anything else does. */
   CHECK(hs_client_new(&c, NULL, 4, 4) == HS_OK);
