@@ -111,7 +111,7 @@ static origin *origin_get(hs_client *c, const char *key) {
  * "scheme://host:port", the port as given or the scheme's. */
 static origin *origin_of_plain(hs_client *c, const char *url, const hs_url_plain *u) {
   size_t prefix = (size_t)(u->host + u->host_len - url); /* "scheme://host" */
-  const char *port = u->given ? u->given : u->scheme[4] == 's' ? "443" : "80";
+  const char *port = u->given ? u->given : hs__url_default_port(u);
   size_t port_len = u->given ? u->given_len : strlen(port);
   for (size_t i = 0; i < c->n_origins; i++) {
     const char *k = c->origins[i].key;
@@ -400,8 +400,8 @@ static int64_t retry_after_us(const hs_hop *hop) {
   return ra.kind == HS_RA_DELTA || ra.kind == HS_RA_DATE ? ra.delay_s * 1000000 : HS_NONE;
 }
 
-/* Starts the next hop's first try, after wait_us (0: at once). */
-static void next_hop(hs_client *c, hs_job *j, const char *url, hs_url_facts *f, const char *method,
+/* Starts the next hop's first try, after wait_us (0: at once); url is the job's from here on. */
+static void next_hop(hs_client *c, hs_job *j, char *url, hs_url_facts *f, const char *method,
                      int64_t wait_us, const char *cause) {
   hs_attempt *prev = &j->res->attempts[j->attempt];
   if (wait_us > 0) { prev->wait_us = wait_us; prev->cause = cause; }
@@ -409,10 +409,9 @@ static void next_hop(hs_client *c, hs_job *j, const char *url, hs_url_facts *f, 
    * plain, else the copy curl_url made). */
   char *old_url = j->url, *old_wire = j->wire_url;
   const origin *o = origin_get(c, f->origin);
-  j->url = hs__strdup(url);
+  j->url = url;
   j->wire_url = f->wire ? f->wire : j->url;
-  hs_url_plain u;
-  j->spans = j->url && !f->wire && hs__url_plain(j->url, &u) ? hs__url_spans(j->url, &u) : (hs_url_spans){ 0 };
+  j->spans = j->url && !f->wire ? f->spans : (hs_url_spans){ 0 }; /* read once, by hs__url_facts */
   j->origin_key = o ? o->key : NULL;
   if (o) j->origin_index = (size_t)(o - c->origins);
   f->wire = NULL;
@@ -495,8 +494,12 @@ static bool follow_redirect(hs_client *c, hs_job *j, hs_hop *hop) {
     return true;
   }
   char *m = hs__strdup(method), *t = hs__strdup(target);
-  if (m && t) next_hop(c, j, t, &f, m, ra > 0 ? ra : 0, "retry-after");
-  else job_fail(c, j, HS_ERR_OTHER, "out of memory");
+  if (m && t) {
+    next_hop(c, j, t, &f, m, ra > 0 ? ra : 0, "retry-after");
+    t = NULL; /* the job's now */
+  } else {
+    job_fail(c, j, HS_ERR_OTHER, "out of memory");
+  }
   hs__url_facts_free(&f);
   free(m); free(t);
   return true;

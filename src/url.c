@@ -155,7 +155,7 @@ static int simple_facts(const char *url, hs_url_facts *f, bool normal) {
   hs_url_plain u;
   if (!hs__url_plain(url, &u)) return -1;
   size_t slen = strlen(u.scheme);
-  const char *def = slen == 5 ? "443" : "80";
+  const char *def = hs__url_default_port(&u);
   size_t dlen = strlen(def);
   piece port = u.given ? (piece){ u.given, u.given_len } : (piece){ def, dlen };
   bool default_port = port.n == dlen && !memcmp(port.p, def, dlen);
@@ -167,6 +167,7 @@ static int simple_facts(const char *url, hs_url_facts *f, bool normal) {
                   { port.p, default_port ? 0 : port.n }, { "/", *u.rest == '/' ? 0 : 1 }, { u.rest, strlen(u.rest) } };
     f->normal = join(n, 7);
   }
+  f->spans = hs__url_spans(url, &u);
   /* wire stays NULL: the URL goes to libcurl as it is. */
   if (!f->origin || (normal && !f->normal)) {
     hs__url_facts_free(f);

@@ -25,6 +25,8 @@ typedef struct hs_url_plain {
   const char *rest;           /* path and query: "" or starts with '/' or '?' */
 } hs_url_plain;
 bool hs__url_plain(const char *url, hs_url_plain *u);
+/* The port of a plain URL's scheme, for one that gives none: "80" or "443". */
+static inline const char *hs__url_default_port(const hs_url_plain *u) { return u->scheme[4] == 's' ? "443" : "80"; }
 /* Where a plain URL's parts lie in it, as offsets: kept with a hop's URL so that
  * its request head is written without reading the URL again. ok is false when
  * the URL is not plain (or too long for 16-bit offsets). */
@@ -40,6 +42,7 @@ typedef struct hs_url_facts {
   char *origin;   /* as hs__url_origin */
   char *normal;   /* as hs__url_normalize; only when asked for */
   char *wire;     /* what goes to libcurl (no fragment); NULL for a plain URL, which goes as given */
+  hs_url_spans spans; /* a plain URL's parts (ok false for any other): not read again for its hop */
 } hs_url_facts;
 /* 0 when it parses (scheme set; the others may be NULL for a URL with no host),
  * -1 when it does not. Free with hs__url_facts_free either way. */
