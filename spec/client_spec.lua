@@ -13,13 +13,15 @@ describe("hs.client", function()
     local list = {}
     for i = 1, 30 do list[i] = B .. "/status/200?stall_ms=30&i=" .. i end
     local results = c:run_all(list)
-    c:close()
     for _, r in ipairs(results) do assert.are.equal(200, r.status) end
-    local stats = cjson.decode(hs.get(B .. "/stats").body)
+    -- Read on one of the client's own connections: a new one would count too. The
+    -- reset's connection stopped counting at the reset.
+    local stats = cjson.decode(c:run_all({ B .. "/stats" })[1].body)
+    c:close()
     assert.is_true(stats.max_in_flight <= 3, "max in flight " .. stats.max_in_flight)
     assert.is_true(stats.max_in_flight >= 2)
-    -- connections too (one more for the /stats/reset request's own, closing, connection)
-    assert.is_true(stats.max_connections <= 4, "max connections " .. stats.max_connections)
+    assert.is_true(stats.max_connections <= 3, "max connections " .. stats.max_connections)
+    assert.is_true(stats.max_connections >= 2)
   end)
 
   it("puts plain and other URLs of one origin in one queue (one per_host cap)", function()

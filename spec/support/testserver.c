@@ -1391,6 +1391,9 @@ static void respond_control(struct conn *c, struct request *r)
         }
         /* fall through */
     case C_STATS_RESET:
+        /* The asking connection is about to close (it belongs to whoever reset): not
+         * counted from here on, so the next maxima are the next client's alone. */
+        conn_uncount(c);
         counters_reset(&g_st);
         for (int i = 0; i < nlisteners; i++)
             counters_reset(&listeners[i].st);
