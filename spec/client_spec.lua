@@ -338,6 +338,26 @@ describe("hs.client", function()
     assert.matches("interim error 1", res.callback_error)
   end)
 
+  -- A handle is a userdata (one block for the collector to read): fields set on it
+  -- are kept as on a table, each handle its own.
+  it("keeps fields set on a handle, its own to each", function()
+    local c = hs.client {}
+    local h, other = c:add(B .. "/status/200"), c:add(B .. "/status/201")
+    h.tag, h[1] = "first", "one"
+    assert.are.equal("first", h.tag)
+    assert.are.equal("one", h[1])
+    assert.is_nil(other.tag)
+    assert.are.equal(c, h.client)
+    assert.matches("^httpstatus.handle: ", tostring(h))
+    c:run()
+    assert.is_true(h:done())
+    assert.are.equal("first", h.tag)
+    assert.are.equal(201, other:result().status)
+    assert.is_false(other:cancel())
+    assert.error_matches(function() h.done(42) end, "httpstatus.handle expected")
+    c:close()
+  end)
+
   it("keeps a raising client on_interim's error, and a raising resumed coroutine's", function()
     local c = hs.client { on_interim = function() error("interim boom") end }
     local h = c:add(B .. "/status/200?interim=103")

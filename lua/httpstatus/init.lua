@@ -161,21 +161,10 @@ local Client = {}
 Client.__index = Client
 Client.__name = "httpstatus.client"
 
--- A handle holds only what differs between requests, in its array part: [1] the
--- request's id, [2] its callback (or false), [3] its result, false until it comes
--- (a slot made up front: setting it later would grow every handle's table). Its
--- client and the client's on_interim (a request's own is set on its handle) come from
--- a metatable each client makes once (handle_mt), so 100,000 handles cost 100,000 small
--- tables, cheap for the collector to mark.
-local ID <const>, CALLBACK <const>, RESULT <const> = 1, 2, 3
-local Handle = {}
-
-function Handle:done() return self[RESULT] ~= false end
-function Handle:result() return self[RESULT] or nil end
-function Handle:cancel()
-  if self[RESULT] ~= false or self.client.closed then return false end
-  return self.client.core:cancel(self[ID])
-end
+-- A handle (lhs_handle.c) is a userdata of one block: its id, callback and result, and
+-- the fields set on it (a table made on the first). Its client and the client's
+-- on_interim (a request's own is set on its handle) come from the client's shared
+-- table, behind the handle metatable each client makes once (handle_mt).
 
 local CLIENT_KEYS <const> = { concurrency = true, per_host = true }
 
@@ -187,10 +176,9 @@ local function add_spec(self, spec, callback)
   if type(spec) ~= "table" then error("bad argument #1 to 'add' (string or table expected, got " .. type(spec) .. ")", 3) end
   local opts = prepare(merge(self.defaults, spec), "add", 4)
   local id = self.core:add(opts, opts.on_interim ~= nil)
-  local h = setmetatable({ id, callback or false, false }, self.handle_mt)
+  local h = self.core:handle(id, callback) -- kept in self.handles until delivered
   -- the client's on_interim comes from handle_mt; only a request's own is set here
   if opts.on_interim ~= self.defaults.on_interim then h.on_interim = opts.on_interim end
-  self.handles[id] = h
   return h
 end
 
@@ -212,9 +200,8 @@ function M.client(opts)
   local fast = defaults.query == nil and defaults.json == nil and defaults.url == nil
   local self = setmetatable({ core = cc, defaults = defaults, handles = {}, fast = fast, closed = false }, Client)
   -- interim_error and waiter default here, so that reading them from a handle stops one step up.
-  local shared = setmetatable({ client = self, on_interim = defaults.on_interim, interim_error = false,
-                                waiter = false }, { __index = Handle })
-  self.handle_mt = { __index = shared, __name = "httpstatus.handle" }
+  local shared = { client = self, on_interim = defaults.on_interim, interim_error = false, waiter = false }
+  self.handle_mt = cc:handle_metatable(shared)
   -- The core delivers results to the handles and runs the callbacks (lhs_client.c).
   cc:bind(self, self.handles, self.handle_mt, defaults.on_interim ~= nil)
   -- client:add is the client's own field, a C function: a plain URL goes from the caller
@@ -251,7 +238,7 @@ function Client:run_all(list)
         id = self.core:add_url(spec, false)
       else
         slow[i] = self:add(spec)
-        id = slow[i][ID]
+        id = self.core:handle_id(slow[i])
       end
       base = base or id
       assert(id == base + i - 1, "run_all: the client's ids are not consecutive")
@@ -267,7 +254,7 @@ function Client:run_all(list)
   if base then self.core:collect(out, base, last) end
   self:run()
   self.core:collect()
-  for i, h in pairs(slow) do out[i] = h[RESULT] or nil end
+  for i, h in pairs(slow) do out[i] = h:result() end
   return out
 end
 
@@ -283,7 +270,8 @@ end
 
 function Client:await(h)
   if getmetatable(h) ~= self.handle_mt then error("bad argument #1 to 'await' (a handle of this client expected)", 2) end
-  if h[RESULT] then return h[RESULT] end
+  local res = h:result()
+  if res then return res end
   if not coroutine.isyieldable() then error("await outside a coroutine would block: call it from a coroutine", 2) end
   h.waiter = coroutine.running()
   self.core:add_waiter()

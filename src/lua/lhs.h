@@ -32,4 +32,16 @@ void lhs_result_push_at(lua_State *L, int ctx, hs_result *r);
 /* Pushes the Lua table of one interim response of r. */
 void lhs_interim_push(lua_State *L, const hs_result *r, size_t index);
 
+/* A request's handle (lhs_handle.c): a userdata with its id and these user values. */
+enum { LHS_HANDLE_CALLBACK = 1, LHS_HANDLE_RESULT, LHS_HANDLE_FIELDS };
+/* Pushes a new handle, id 0, with the metatable at mt and the callback at callback
+ * (a function, or none/nil: false). */
+void lhs_handle_push(lua_State *L, int mt, int callback);
+void lhs_handle_set_id(lua_State *L, int idx, uint64_t id);
+/* core:handle_metatable(shared) -> a client's handle metatable; core:handle_id(h) -> id. */
+int lhs_handle_metatable(lua_State *L);
+int lhs_handle_id(lua_State *L);
+/* h:cancel() for the client userdata core (lhs_client.c): false once it is closed. */
+bool lhs_client_cancel(void *core, uint64_t id);
+
 #endif

@@ -35,8 +35,6 @@ typedef struct lclient {
 
 /* The user values of a bound client. */
 enum { UV_CLIENT = 1, UV_HANDLES, UV_HANDLE_MT, UV_COLLECT, N_UV = UV_COLLECT };
-/* A handle's array part (init.lua): its id, its callback or false, its result or false. */
-enum { H_ID = 1, H_CALLBACK, H_RESULT };
 
 static const char CLIENT_MT = 0; /* registry key: the client metatable by address */
 
@@ -259,7 +257,7 @@ static void wake(lua_State *L, lclient *u, int res) {
 /* Delivers the 1xx event i to its handle's on_interim; keeps the first error it raises. */
 static void deliver_interim(lua_State *L, lclient *u, size_t i, int handles, int msgh) {
   levent e = u->ev[i];
-  if (lua_rawgeti(L, handles, (lua_Integer)e.id) != LUA_TTABLE) { consume(u, i); lua_pop(L, 1); return; }
+  if (lua_rawgeti(L, handles, (lua_Integer)e.id) != LUA_TUSERDATA) { consume(u, i); lua_pop(L, 1); return; }
   int h = lua_gettop(L);
   lua_getfield(L, h, "on_interim");
   if (!lua_toboolean(L, -1)) { consume(u, i); lua_pop(L, 2); return; }
@@ -281,7 +279,7 @@ static void deliver_interim(lua_State *L, lclient *u, size_t i, int handles, int
  * waiter), or to its run_all place. */
 static void deliver_result(lua_State *L, lclient *u, size_t i, int handles, int msgh, int ctx) {
   levent e = u->ev[i];
-  if (lua_rawgeti(L, handles, (lua_Integer)e.id) != LUA_TTABLE) {
+  if (lua_rawgeti(L, handles, (lua_Integer)e.id) != LUA_TUSERDATA) {
     lua_pop(L, 1);
     if (e.id >= u->collect_base && e.id < u->collect_end) { /* a run_all place: one a list item */
       lua_getiuservalue(L, 1, UV_COLLECT);
@@ -304,8 +302,8 @@ static void deliver_result(lua_State *L, lclient *u, size_t i, int handles, int 
     else lua_pop(L, 1);
   }
   lua_pushvalue(L, res);
-  lua_rawseti(L, h, H_RESULT);
-  if (lua_rawgeti(L, h, H_CALLBACK) == LUA_TFUNCTION) {
+  lua_setiuservalue(L, h, LHS_HANDLE_RESULT);
+  if (lua_getiuservalue(L, h, LHS_HANDLE_CALLBACK) == LUA_TFUNCTION) {
     lua_pushvalue(L, res);
     lua_pushvalue(L, h);
     if (!call_back(L, u, 2, msgh)) lua_setfield(L, res, "callback_error");
@@ -376,30 +374,44 @@ static int l_bind(lua_State *L) {
   return 0;
 }
 
-/* Pushes a new handle { id, callback or false, false } for the URL at `url`, added with
- * the defaults (see add_url) and kept in `handles` until delivered. The client userdata
- * is at `ud`; the callback (a function or nil) at `callback`. */
+/* Pushes a new handle (lhs_handle.c) for the URL at `url`, added with the defaults
+ * (see add_url) and kept in `handles` until delivered. The client userdata is at `ud`;
+ * the callback (a function or nil) at `callback`. */
 static int add_handle(lua_State *L, lclient *u, int ud, int url, int callback) {
   if (!u->defaults) return luaL_error(L, "add needs set_defaults first");
-  lua_createtable(L, 3, 0); /* made first: once the request is added, nothing may fail */
-  if (lua_isnoneornil(L, callback)) lua_pushboolean(L, 0); else lua_pushvalue(L, callback);
-  lua_rawseti(L, -2, H_CALLBACK);
-  lua_pushboolean(L, 0);
-  lua_rawseti(L, -2, H_RESULT);
-  lua_getiuservalue(L, ud, UV_HANDLE_MT);
-  lua_setmetatable(L, -2);
-  lua_getiuservalue(L, ud, UV_HANDLES);
   lua_checkstack(L, 4);
+  lua_getiuservalue(L, ud, UV_HANDLE_MT);
+  lhs_handle_push(L, lua_gettop(L), callback); /* made first: once the request is added, nothing may fail */
+  lua_getiuservalue(L, ud, UV_HANDLES);
   uint64_t id = 0;
   hs_code rc = hs__client_add_url(u->c, u->defaults, lua_tostring(L, url), on_done,
                                   u->want_interim ? on_interim : NULL, u, &id);
   if (rc) return luaL_error(L, "cannot add the request: %s", hs_strerror(rc));
-  lua_pushinteger(L, (lua_Integer)id);
-  lua_rawseti(L, -3, H_ID);
+  lhs_handle_set_id(L, -2, id);
   lua_pushvalue(L, -2);
   lua_rawseti(L, -2, (lua_Integer)id);
   lua_pop(L, 1);
   return 1;
+}
+
+/* client:handle(id, callback or nil) -> a new handle for the request id (added by
+ * client:add), kept in `handles` until delivered. */
+static int l_handle(lua_State *L) {
+  check(L);
+  lua_Integer id = luaL_checkinteger(L, 2);
+  lua_getiuservalue(L, 1, UV_HANDLE_MT);
+  lhs_handle_push(L, lua_gettop(L), 3);
+  lhs_handle_set_id(L, -1, (uint64_t)id);
+  lua_getiuservalue(L, 1, UV_HANDLES);
+  lua_pushvalue(L, -2);
+  lua_rawseti(L, -2, id);
+  lua_pop(L, 1);
+  return 1;
+}
+
+bool lhs_client_cancel(void *core, uint64_t id) {
+  lclient *u = core;
+  return u->c && hs_client_cancel(u->c, id) == HS_OK;
 }
 
 /* Client:add(spec, callback), the Lua client's own field (made by core:adder): upvalues
@@ -553,7 +565,9 @@ int lhs_open_client(lua_State *L) {
                                  { "slice_spent", l_slice_spent }, { "start_slice", l_start_slice },
                                  { "next_timeout", l_next_timeout }, { "pending", l_pending },
                                  { "close", l_close },
-                                 { "bind", l_bind }, { "adder", l_adder }, { "deliver", l_deliver },
+                                 { "bind", l_bind }, { "adder", l_adder }, { "handle", l_handle },
+                                 { "handle_metatable", lhs_handle_metatable }, { "handle_id", lhs_handle_id },
+                                 { "deliver", l_deliver },
                                  { "run", l_run }, { "finish", l_finish }, { "collect", l_collect },
                                  { "add_waiter", l_add_waiter }, { "in_callback", l_in_callback },
                                  { "kept", l_kept }, { NULL, NULL } };
