@@ -62,6 +62,16 @@ static void push_anchor(lua_State *L, int ctx, hs_sent_head *s) {
   lua_replace(L, ctx + 2);
 }
 
+/* Pushes a new cache table for the result at index 1, which has none yet. */
+static void new_cache(lua_State *L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &CACHES);
+  lua_newtable(L);
+  lua_pushvalue(L, 1);
+  lua_pushvalue(L, -2);
+  lua_rawset(L, -4);
+  lua_remove(L, -2);
+}
+
 /* Pushes the cache table of the result at index 1, made if make; returns whether one is pushed. */
 static bool push_cache(lua_State *L, bool make) {
   lua_rawgetp(L, LUA_REGISTRYINDEX, &CACHES);
@@ -70,17 +80,9 @@ static bool push_cache(lua_State *L, bool make) {
     lua_remove(L, -2);
     return true;
   }
-  lua_pop(L, 1);
-  if (!make) {
-    lua_pop(L, 1);
-    return false;
-  }
-  lua_newtable(L);
-  lua_pushvalue(L, 1);
-  lua_pushvalue(L, -2);
-  lua_rawset(L, -4);
-  lua_remove(L, -2);
-  return true;
+  lua_pop(L, 2);
+  if (make) new_cache(L);
+  return make;
 }
 
 static void set_int(lua_State *L, const char *k, lua_Integer v) { lua_pushinteger(L, v); lua_setfield(L, -2, k); }
@@ -323,15 +325,16 @@ static int res_index(lua_State *L) {
   lua_rawgetp(L, LUA_REGISTRYINDEX, &METHODS);
   lua_pushvalue(L, 2);
   if (lua_rawget(L, -2) != LUA_TNIL) return 1;
-  /* Fields set on the result, and tables already built, are in the cache table. */
-  if (push_cache(L, false)) {
+  /* Fields set on the result, and tables already built, are in the cache table, made
+   * on first use (most results are read for a field or two): looked up once. */
+  bool cached = push_cache(L, false);
+  if (cached) {
     lua_pushvalue(L, 2);
     if (lua_rawget(L, -2) != LUA_TNIL) return 1;
-    lua_pop(L, 2);
+    lua_pop(L, 1); /* the cache stays below */
   }
   if (!k) return 0;
-  /* The cache table is made on first use: most results are read for a field or two. */
-  push_cache(L, true);
+  if (!cached) new_cache(L);
   if (!build_field(L, r, k)) return 0;
   lua_pushvalue(L, 2);
   lua_pushvalue(L, -2);
