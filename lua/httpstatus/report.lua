@@ -2,7 +2,7 @@
 -- The wording may change between releases; finding ids and fields do not.
 local R = {}
 
-local SECRET <const> = { authorization = true, ["proxy-authorization"] = true, cookie = true, ["set-cookie"] = true }
+local is_secret <const> = require("httpstatus.core").is_secret_header
 
 local function ms(s)
   if s == nil then return "-" end
@@ -33,7 +33,7 @@ end
 
 local function header_lines(out, indent, headers, show_secrets)
   for name, value in headers:each() do
-    if SECRET[name:lower()] and not show_secrets then value = "(hidden)" end
+    if not show_secrets and is_secret(name) then value = "(hidden)" end
     out[#out + 1] = indent .. name .. ": " .. value
   end
 end

@@ -67,6 +67,13 @@ static int l_check_options(lua_State *L) {
   return 0;
 }
 
+/* core.is_secret_header(name): what the engine hides unless show_secrets (one list for
+ * C, the JSON and the Lua reports). */
+static int l_is_secret_header(lua_State *L) {
+  lua_pushboolean(L, hs__header_is_secret(luaL_checkstring(L, 1)));
+  return 1;
+}
+
 static int open_core(lua_State *L) {
   lua_newtable(L);
   lhs_open_status(L);
@@ -75,6 +82,7 @@ static int open_core(lua_State *L) {
   lua_pushcfunction(L, l_features); lua_setfield(L, -2, "features");
   lua_pushcfunction(L, l_rules); lua_setfield(L, -2, "rules");
   lua_pushcfunction(L, l_check_options); lua_setfield(L, -2, "check_options");
+  lua_pushcfunction(L, l_is_secret_header); lua_setfield(L, -2, "is_secret_header");
   lua_pushstring(L, HS_VERSION_STR); lua_setfield(L, -2, "version");
   return 1;
 }
