@@ -67,6 +67,17 @@ void hs_request_free(hs_request *req) {
   free(req);
 }
 
+/* The copies of src's body and retry-on status list a copy of it owns (NULL for none). */
+static char *dup_body(const hs_request *src) {
+  return src->has_body ? hs__strndup(src->body ? src->body : "", src->body_len) : NULL;
+}
+
+static int *dup_retry_status(const hs_request *src) {
+  int *v = src->n_retry_status ? malloc(src->n_retry_status * sizeof *v) : NULL;
+  if (v) memcpy(v, src->retry_status, src->n_retry_status * sizeof *v);
+  return v;
+}
+
 hs_request *hs_request_dup(const hs_request *src) {
   hs_request *req = malloc(sizeof *req);
   if (!req) return NULL;
@@ -82,19 +93,12 @@ hs_request *hs_request_dup(const hs_request *src) {
   req->proxy = hs__strdup(src->proxy);
   req->ip = hs__strdup(src->ip);
   req->http_version = hs__strdup(src->http_version);
-  req->body = src->has_body ? hs__strndup(src->body ? src->body : "", src->body_len) : NULL;
+  req->body = dup_body(src);
   memset(&req->headers, 0, sizeof req->headers);
   memset(&req->strip, 0, sizeof req->strip);
   memset(&req->resolve, 0, sizeof req->resolve);
-  req->retry_status = NULL;
-  req->cap_retry_status = 0;
-  if (src->n_retry_status) {
-    req->retry_status = malloc(src->n_retry_status * sizeof(int));
-    if (req->retry_status) {
-      memcpy(req->retry_status, src->retry_status, src->n_retry_status * sizeof(int));
-      req->cap_retry_status = src->n_retry_status;
-    }
-  }
+  req->retry_status = dup_retry_status(src);
+  req->cap_retry_status = req->retry_status ? src->n_retry_status : 0;
   int bad = (src->url && !req->url) || (src->method && !req->method) ||
             (src->has_body && !req->body) || (src->n_retry_status && !req->retry_status) ||
             hs__headers_copy(&req->headers, &src->headers) ||
@@ -267,11 +271,10 @@ hs_code hs_request_retry_on_error(hs_request *req, const char *kind) {
 /* Copies option `bit` (hs_request.given) of src into dst. */
 static hs_code copy_option(hs_request *dst, const hs_request *src, int bit) {
   switch (bit) {
-  case HS_OPT_URL: return set_owned(&dst->url, src->url);
   case HS_OPT_METHOD: return set_owned(&dst->method, src->method);
   case HS_OPT_BODY:
     free(dst->body);
-    dst->body = src->has_body ? hs__strndup(src->body ? src->body : "", src->body_len) : NULL;
+    dst->body = dup_body(src);
     dst->body_len = src->body_len;
     dst->has_body = src->has_body;
     return src->has_body && !dst->body ? HS_E_NOMEM : HS_OK;
@@ -305,15 +308,12 @@ static hs_code copy_option(hs_request *dst, const hs_request *src, int bit) {
   case HS_SET_STRIP: hs__headers_free(&dst->strip); return hs__headers_copy(&dst->strip, &src->strip) ? HS_E_NOMEM : HS_OK;
   case HS_SET_RESOLVE: hs__headers_free(&dst->resolve); return hs__headers_copy(&dst->resolve, &src->resolve) ? HS_E_NOMEM : HS_OK;
   case HS_SET_RETRY_ON:
+    free(dst->retry_status);
+    dst->retry_status = dup_retry_status(src);
+    dst->n_retry_status = dst->cap_retry_status = dst->retry_status ? src->n_retry_status : 0;
     dst->retry_custom_on = src->retry_custom_on;
     dst->retry_errors = src->retry_errors;
-    dst->n_retry_status = 0;
-    for (size_t i = 0; i < src->n_retry_status; i++) {
-      if (hs__grow((void **)&dst->retry_status, &dst->cap_retry_status, dst->n_retry_status, sizeof(int)))
-        return HS_E_NOMEM;
-      dst->retry_status[dst->n_retry_status++] = src->retry_status[i];
-    }
-    return HS_OK;
+    return src->n_retry_status && !dst->retry_status ? HS_E_NOMEM : HS_OK;
   default: return HS_E_BADARG;
   }
 }
@@ -321,7 +321,8 @@ static hs_code copy_option(hs_request *dst, const hs_request *src, int bit) {
 hs_request *hs__request_merge(const hs_request *defaults, const hs_request *req) {
   hs_request *out = hs_request_dup(req);
   if (!out) return NULL;
-  uint64_t take = defaults->given & ~req->given;
+  /* The URL is always the request's own (hs_client_add adds req->url). */
+  uint64_t take = defaults->given & ~req->given & ~((uint64_t)1 << HS_OPT_URL);
   for (int bit = 0; bit < HS_SET_LAST; bit++) {
     if (!(take & ((uint64_t)1 << bit))) continue;
     if (copy_option(out, defaults, bit)) { hs_request_free(out); return NULL; }

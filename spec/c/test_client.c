@@ -155,13 +155,19 @@ int main(void) {
   CHECK(hs_request_set_int(defs, HS_OPT_RETRY_ATTEMPTS, 2) == HS_OK);
   CHECK(hs_request_set_double(defs, HS_OPT_RETRY_BASE, 0.01) == HS_OK);
   CHECK(hs_request_retry_on_status(defs, 418) == HS_OK);
+  CHECK(hs_request_set_int(defs, HS_OPT_MAX_REDIRECTS, 0) == HS_OK);
   CHECK(hs_client_new(&c, defs, 4, 4) == HS_OK);
   hs_request_free(defs); /* the client keeps a copy */
   hs_request *plain = req_for("/echo?d=1"), *own = req_for("/echo?d=2"), *teapot = req_for("/status/418");
   CHECK(hs_request_set_str(own, HS_OPT_USER_AGENT, "ua-of-the-request") == HS_OK);
   CHECK(hs_request_add_header(own, "X-Own", "o") == HS_OK);
   CHECK(hs_request_set_int(own, HS_OPT_RETRY_ATTEMPTS, 1) == HS_OK);
-  seen d1 = {0}, d2 = {0}, d3 = {0}, d4 = {0};
+  /* A setter that fails gives the request nothing: the client's max_redirects (0) stays. */
+  hs_request *redir = req_for("/redirect/1");
+  CHECK(hs_request_set_int(redir, HS_OPT_MAX_REDIRECTS, -1) == HS_E_BADARG);
+  seen d1 = {0}, d2 = {0}, d3 = {0}, d4 = {0}, d5 = {0};
+  CHECK(hs_client_add(c, redir, on_done, &d5, NULL) == HS_OK);
+  hs_request_free(redir);
   CHECK(hs_client_add(c, plain, on_done, &d1, NULL) == HS_OK);
   CHECK(hs_client_add(c, own, on_done, &d2, NULL) == HS_OK);
   CHECK(hs_client_add(c, teapot, on_done, &d3, NULL) == HS_OK);
@@ -176,7 +182,9 @@ int main(void) {
         !strstr(db2, "X-Default") && !strstr(db2, "ua-of-the-client"));
   CHECK(d3.status == 418 && hs_result_attempt_count(d3.kept) == 2); /* retried: the client's retry on */
   CHECK(d4.status == 418 && hs_result_attempt_count(d4.kept) == 1);
+  CHECK(d5.status == 302 && hs_result_error_kind(d5.kept) && !strcmp(hs_result_error_kind(d5.kept), "too_many_redirects"));
   hs_result_unref(d1.kept); hs_result_unref(d2.kept); hs_result_unref(d3.kept); hs_result_unref(d4.kept);
+  hs_result_unref(d5.kept);
   hs_client_free(c);
 
   /* One request object added again and again: the client shares its options while
