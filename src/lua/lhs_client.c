@@ -374,23 +374,34 @@ static int l_bind(lua_State *L) {
   return 0;
 }
 
-/* Pushes a new handle (lhs_handle.c) for the URL at `url`, added with the defaults
- * (see add_url) and kept in `handles` until delivered. The client userdata is at `ud`;
- * the callback (a function or nil) at `callback`. */
+/* Pushes a new handle (lhs_handle.c) with the client's handle metatable; the client
+ * userdata is at ud, the callback (a function or nil) at callback. */
+static void new_handle(lua_State *L, int ud, int callback) {
+  lua_getiuservalue(L, ud, UV_HANDLE_MT);
+  lhs_handle_push(L, lua_gettop(L), callback);
+  lua_remove(L, -2);
+}
+
+/* Gives the handle on the top its request id and keeps it in `handles` until delivered. */
+static void keep_handle(lua_State *L, int ud, uint64_t id) {
+  lhs_handle_set_id(L, -1, id);
+  lua_getiuservalue(L, ud, UV_HANDLES);
+  lua_pushvalue(L, -2);
+  lua_rawseti(L, -2, (lua_Integer)id);
+  lua_pop(L, 1);
+}
+
+/* Pushes the handle of a new request for the URL at `url`, added with the defaults (see
+ * add_url). The client userdata is at `ud`; the callback (a function or nil) at `callback`. */
 static int add_handle(lua_State *L, lclient *u, int ud, int url, int callback) {
   if (!u->defaults) return luaL_error(L, "add needs set_defaults first");
   lua_checkstack(L, 4);
-  lua_getiuservalue(L, ud, UV_HANDLE_MT);
-  lhs_handle_push(L, lua_gettop(L), callback); /* made first: once the request is added, nothing may fail */
-  lua_getiuservalue(L, ud, UV_HANDLES);
+  new_handle(L, ud, callback); /* made first: once the request is added, nothing may fail */
   uint64_t id = 0;
   hs_code rc = hs__client_add_url(u->c, u->defaults, lua_tostring(L, url), on_done,
                                   u->want_interim ? on_interim : NULL, u, &id);
   if (rc) return luaL_error(L, "cannot add the request: %s", hs_strerror(rc));
-  lhs_handle_set_id(L, -2, id);
-  lua_pushvalue(L, -2);
-  lua_rawseti(L, -2, (lua_Integer)id);
-  lua_pop(L, 1);
+  keep_handle(L, ud, id);
   return 1;
 }
 
@@ -399,13 +410,8 @@ static int add_handle(lua_State *L, lclient *u, int ud, int url, int callback) {
 static int l_handle(lua_State *L) {
   check(L);
   lua_Integer id = luaL_checkinteger(L, 2);
-  lua_getiuservalue(L, 1, UV_HANDLE_MT);
-  lhs_handle_push(L, lua_gettop(L), 3);
-  lhs_handle_set_id(L, -1, (uint64_t)id);
-  lua_getiuservalue(L, 1, UV_HANDLES);
-  lua_pushvalue(L, -2);
-  lua_rawseti(L, -2, id);
-  lua_pop(L, 1);
+  new_handle(L, 1, 3);
+  keep_handle(L, 1, (uint64_t)id);
   return 1;
 }
 

@@ -14,27 +14,29 @@ typedef struct lhandle { uint64_t id; } lhandle;
 /* A handle metatable's key: the client userdata its handles belong to. */
 static const char HANDLE_CORE = 0;
 
-static lhandle *check_handle(lua_State *L, void **core) {
-  lhandle *h = lua_touserdata(L, 1);
-  if (h && lua_getmetatable(L, 1)) {
+/* The handle at idx (its metatable names the client userdata it belongs to, put in
+ * *core when core is not NULL); raises for anything else. */
+static lhandle *check_handle(lua_State *L, int idx, void **core) {
+  lhandle *h = lua_touserdata(L, idx);
+  if (h && lua_getmetatable(L, idx)) {
     int t = lua_rawgetp(L, -1, &HANDLE_CORE);
     if (core) *core = lua_touserdata(L, -1);
     lua_pop(L, 2);
     if (t == LUA_TUSERDATA) return h;
   }
-  luaL_typeerror(L, 1, "httpstatus.handle");
+  luaL_typeerror(L, idx, "httpstatus.handle");
   return NULL;
 }
 
 static int h_done(lua_State *L) {
-  check_handle(L, NULL);
+  check_handle(L, 1, NULL);
   lua_getiuservalue(L, 1, LHS_HANDLE_RESULT);
   lua_pushboolean(L, lua_toboolean(L, -1));
   return 1;
 }
 
 static int h_result(lua_State *L) {
-  check_handle(L, NULL);
+  check_handle(L, 1, NULL);
   if (lua_getiuservalue(L, 1, LHS_HANDLE_RESULT) == LUA_TBOOLEAN) lua_pushnil(L);
   return 1;
 }
@@ -42,7 +44,7 @@ static int h_result(lua_State *L) {
 /* h:cancel() -> true if the request was still pending (API.md). */
 static int h_cancel(lua_State *L) {
   void *core = NULL;
-  lhandle *h = check_handle(L, &core);
+  lhandle *h = check_handle(L, 1, &core);
   lua_getiuservalue(L, 1, LHS_HANDLE_RESULT);
   bool done = lua_toboolean(L, -1);
   lua_pushboolean(L, !done && lhs_client_cancel(core, h->id));
@@ -93,10 +95,8 @@ void lhs_handle_set_id(lua_State *L, int idx, uint64_t id) {
   ((lhandle *)lua_touserdata(L, idx))->id = id;
 }
 
-int lhs_handle_id(lua_State *L) {
-  lua_settop(L, 2);
-  lua_remove(L, 1); /* a method of the client userdata */
-  lua_pushinteger(L, (lua_Integer)check_handle(L, NULL)->id);
+int lhs_handle_id(lua_State *L) { /* a method of the client userdata: the handle is argument 2 */
+  lua_pushinteger(L, (lua_Integer)check_handle(L, 2, NULL)->id);
   return 1;
 }
 
