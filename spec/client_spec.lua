@@ -510,16 +510,18 @@ describe("hs.client", function()
   end)
 
   it("close cancels everything pending; <close> works", function()
-    local seen = 0
+    local seen, handles, cancels = 0, {}, {}
     do
       local c <close> = hs.client {}
-      for i = 1, 5 do c:add(B .. "/status/200?stall_ms=5000&i=" .. i, function(res)
+      for i = 1, 5 do handles[i] = c:add(B .. "/status/200?stall_ms=5000&i=" .. i, function(res)
         assert.are.equal("cancelled", res.error.kind)
         seen = seen + 1
+        cancels[#cancels + 1] = handles[6 - seen]:cancel() -- close cancelled them all already
       end) end
       c:poll(0)
     end
     assert.are.equal(5, seen)
+    assert.are.same({ false, false, false, false, false }, cancels)
   end)
 
   it("garbage-collects a client with requests in flight cleanly", function()
